@@ -1,0 +1,1 @@
+"""The gateway: the platform's only public HTTP entry (JSON API, web client, health)."""

@@ -1,0 +1,107 @@
+"""Declarative JSON endpoints: one decorator validates input with the contract schema,
+authenticates, checks tenancy and role, and records the operation for OpenAPI.
+
+    @endpoint(bp, "/structures/<sid>/members", "GET", summary="List members",
+              auth="tenant", response=MemberSchema(many=True), tags=["members"])
+    def list_members(sid):
+        return rpc("identity", "list_members", sid)
+
+The view receives path parameters, plus ``body`` (the validated JSON object, as sent) and
+``query`` (the validated query-string values, as sent) when schemas are declared; the raw
+values go on to the service, which loads them through the same schema.
+"""
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from flask import Blueprint, Response, jsonify, request
+from marshmallow import Schema
+
+from maillage_shared.contracts import load
+from maillage_shared.errors import Invalid
+
+from ..context import authenticate, bearer_token, require_membership
+
+API_PREFIX = "/api/v1"
+
+
+@dataclass
+class Operation:
+    rule: str
+    method: str
+    summary: str
+    tags: list[str]
+    auth: str
+    role: str | None
+    body: Schema | None
+    query: Schema | None
+    response: Schema | None
+    status: int
+    description: str = ""
+    errors: tuple[int, ...] = ()
+    extra_responses: dict = field(default_factory=dict)
+
+
+OPERATIONS: list[Operation] = []
+
+
+def _json_body() -> Any:
+    if not request.data:
+        return {}
+    if not request.is_json:
+        raise Invalid("Send the body as JSON (Content-Type: application/json).", {"body": "Expected JSON."})
+    data = request.get_json(silent=True)
+    if data is None:
+        raise Invalid("The body is not valid JSON.", {"body": "Malformed JSON."})
+    if not isinstance(data, dict):
+        raise Invalid("The body must be a JSON object.", {"body": "Expected an object."})
+    return data
+
+
+def _query_values(schema: Schema) -> dict:
+    known = {name: f.data_key or name for name, f in schema.fields.items()}
+    return {key: request.args.get(key) for key in known.values() if request.args.get(key) not in (None, "")}
+
+
+def endpoint(bp: Blueprint, rule: str, method: str, *, summary: str, tags: list[str], auth: str = "user",
+             role: str | None = None, body: Schema | None = None, query: Schema | None = None,
+             response: Schema | None = None, status: int = 200, description: str = "",
+             errors: tuple[int, ...] = ()) -> Callable:
+    """Register a JSON endpoint. ``auth`` is "none", "user" (a valid access token) or
+    "tenant" (a member of the structure named by the ``<sid>`` path parameter)."""
+    assert auth in ("none", "user", "tenant")
+    full_rule = (bp.url_prefix or "") + rule
+    OPERATIONS.append(Operation(full_rule, method.upper(), summary, tags, auth, role, body, query, response,
+                                status, description, errors))
+
+    def decorator(view: Callable) -> Callable:
+        @functools.wraps(view)
+        def wrapper(**path):
+            if auth in ("user", "tenant"):
+                authenticate(bearer_token())
+            if auth == "tenant":
+                require_membership(path["sid"], role)
+            kwargs = dict(path)
+            if body is not None:
+                raw = _json_body()
+                load(body, raw)
+                kwargs["body"] = raw
+            if query is not None:
+                raw_query = _query_values(query)
+                load(query, raw_query)
+                kwargs["query"] = raw_query
+            result = view(**kwargs)
+            if isinstance(result, Response):
+                return result
+            if result is None and status == 204:
+                return Response(status=204)
+            response_obj = jsonify(result)
+            response_obj.status_code = status
+            return response_obj
+
+        bp.add_url_rule(rule, view.__name__, wrapper, methods=[method.upper()])
+        return wrapper
+
+    return decorator
