@@ -6,12 +6,12 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 .DEFAULT_GOAL := help
 
-.PHONY: help install run test test-services test-platform up down lint bench openapi clean
+.PHONY: help install run test test-services test-platform up down lint bench openapi clean lock
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
 
-$(STAMP): requirements.txt requirements-dev.txt shared/pyproject.toml scripts/install.sh
+$(STAMP): requirements.txt requirements-local.txt requirements-dev.txt shared/pyproject.toml scripts/install.sh
 	@bash scripts/install.sh
 	@touch $(STAMP)
 
@@ -46,3 +46,7 @@ openapi: install ## Regenerate the committed OpenAPI document
 
 clean: ## Remove local data (var/) — the embedded servers' databases and objects
 	rm -rf var
+
+lock: ## Regenerate requirements.lock (exact runtime versions for images) from requirements.txt
+	@rm -rf /tmp/maillage-lock && $(PYTHON) -m venv /tmp/maillage-lock && /tmp/maillage-lock/bin/pip install -q 'setuptools<82' -r requirements.txt \
+	  && { echo "# Exact versions for production images (generated from requirements.txt: make lock)"; /tmp/maillage-lock/bin/pip freeze; } > requirements.lock

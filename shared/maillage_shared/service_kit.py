@@ -79,7 +79,8 @@ class Metrics(DependencyProvider):
         self.server = None
 
     def setup(self):
-        self.port = settings_for(self.container).metrics_port
+        settings = settings_for(self.container)
+        self.port, self.host = settings.metrics_port, settings.metrics_host
 
     def start(self):
         if not self.port:
@@ -96,7 +97,7 @@ class Metrics(DependencyProvider):
                 return [json.dumps({"status": "ok", "service": self.service}).encode()]
             return metrics_app(environ, start_response)
 
-        sock = eventlet.listen(("0.0.0.0" if self.container.config.get("METRICS_ALL_INTERFACES") else "127.0.0.1", self.port))
+        sock = eventlet.listen((self.host, self.port))
         self.server = self.container.spawn_managed_thread(
             lambda: wsgi.server(sock, app, log_output=False))
 

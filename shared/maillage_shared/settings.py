@@ -54,6 +54,7 @@ class Settings:
     smtp_starttls: bool = False
     mail_from: str = "Maillage <no-reply@maillage.localhost>"
     metrics_port: int = 0
+    metrics_host: str = "127.0.0.1"
     rpc_timeout_seconds: int = 10
     rpc_pool_size: int = 8
     log_level: str = "INFO"
