@@ -12,7 +12,7 @@ import sys
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 
-from .api import OPERATIONS
+from .api import API_PREFIX, OPERATIONS
 
 ERROR_SCHEMA = {
     "type": "object",
@@ -31,6 +31,11 @@ def _schema_name(resolver_schema) -> str:
     return name[:-6] if name.endswith("Schema") else name
 
 
+def _operation_id(method: str, path: str) -> str:
+    """``get_structures_sid_members``: an identifier client generators can turn into a method name."""
+    return method.lower() + "_" + re.sub(r"[^A-Za-z0-9]+", "_", path.removeprefix(API_PREFIX)).strip("_")
+
+
 def build_spec() -> dict:
     import gateway.app  # noqa: F401 - importing it imports every blueprint, which records its operations
 
@@ -45,7 +50,7 @@ def build_spec() -> dict:
         path = re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", r"{\1}", op.rule)
         params = [{"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
                   for name in re.findall(r"{([a-z_]+)}", path)]
-        operation: dict = {"summary": op.summary, "tags": op.tags, "operationId": f"{op.method.lower()}_{path}",
+        operation: dict = {"summary": op.summary, "tags": op.tags, "operationId": _operation_id(op.method, path),
                            "responses": {}}
         if op.description:
             operation["description"] = op.description

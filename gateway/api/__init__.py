@@ -48,7 +48,9 @@ OPERATIONS: list[Operation] = []
 
 
 def _json_body() -> Any:
-    if not request.data:
+    # get_data, not request.data: the latter is empty for form-encoded bodies, which
+    # would then pass for an empty JSON object instead of being refused.
+    if not request.get_data(cache=True):
         return {}
     if not request.is_json:
         raise Invalid("Send the body as JSON (Content-Type: application/json).", {"body": "Expected JSON."})

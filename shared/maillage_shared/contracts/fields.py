@@ -2,8 +2,11 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
 from marshmallow import ValidationError, fields, validate
+
+from ..clock import as_utc
 
 
 def luhn_valid(digits: str) -> bool:
@@ -53,3 +56,21 @@ class StrippedString(fields.String):
     def _deserialize(self, value, attr, data, **kwargs):
         value = super()._deserialize(value, attr, data, **kwargs)
         return value.strip()
+
+
+class UtcDateTime(fields.DateTime):
+    """A point in time, always sent as RFC 3339 UTC (``2026-11-23T08:00:00Z``).
+
+    Stored values are naive UTC (that is what the Mongo-wire server returns); without the
+    ``Z`` a browser would read them as local time and shift them by an hour or two.
+    """
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if value is None:
+            return None
+        if isinstance(value, str):
+            value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        return as_utc(value).isoformat(timespec="seconds") + "Z"
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        return as_utc(super()._deserialize(value, attr, data, **kwargs))

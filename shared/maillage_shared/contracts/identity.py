@@ -5,7 +5,8 @@ from __future__ import annotations
 from marshmallow import ValidationError, fields, validate, validates_schema
 
 from .base import ContractSchema
-from .fields import PHONE_RE, POSTCODE_RE, TIME_RE, Email, Name, StrippedString, validate_finess, validate_rpps
+from .fields import (PHONE_RE, POSTCODE_RE, TIME_RE, Email, Name, StrippedString, UtcDateTime, validate_finess,
+                     validate_rpps)
 
 STRUCTURE_KINDS = {"msp": "Maison de santé pluriprofessionnelle", "cpts": "CPTS", "cds": "Centre de santé"}
 ROLES = ("coordinator", "member", "guest")
@@ -79,7 +80,7 @@ class StructureUpdateSchema(StructureFieldsSchema):
 class StructureSchema(StructureFieldsSchema):
     id = fields.String(required=True)
     slug = fields.String(required=True)
-    created_at = fields.DateTime(required=True)
+    created_at = UtcDateTime(required=True)
 
     EXAMPLES = [{
         "id": "5b0c8f3e-2a41-4a55-9d2a-0f1f7b8c9d10", "kind": "msp", "name": "MSP des Tilleuls",
@@ -139,9 +140,9 @@ class RefreshRequestSchema(ContractSchema):
 class TokenPairSchema(ContractSchema):
     token_type = fields.String(dump_default="Bearer")
     access_token = fields.String(required=True)
-    access_expires_at = fields.DateTime(required=True)
+    access_expires_at = UtcDateTime(required=True)
     refresh_token = fields.String(required=True)
-    refresh_expires_at = fields.DateTime(required=True)
+    refresh_expires_at = UtcDateTime(required=True)
     user_id = fields.String(required=True)
 
     EXAMPLES = [{"token_type": "Bearer", "access_token": "eyJhbGciOiJFZERTQSJ9.e30.sig",
@@ -164,7 +165,7 @@ class UserSchema(PersonFieldsSchema):
     phone = fields.String(allow_none=True)
     rpps = fields.String(allow_none=True)
     locale = fields.String(required=True)
-    created_at = fields.DateTime(required=True)
+    created_at = UtcDateTime(required=True)
 
 
 class MeSchema(ContractSchema):
@@ -194,7 +195,7 @@ class MembershipSchema(ContractSchema):
     user_id = fields.String(required=True)
     role = fields.String(required=True, validate=validate.OneOf(ROLES))
     profession = fields.String(required=True)
-    joined_at = fields.DateTime(required=True)
+    joined_at = UtcDateTime(required=True)
 
     EXAMPLES = [{"structure_id": "5b0c", "user_id": "7a1c", "role": "member", "profession": "infirmier",
                  "joined_at": "2026-11-23T08:00:00"}]
@@ -209,7 +210,7 @@ class MemberSchema(ContractSchema):
     rpps = fields.String(allow_none=True)
     role = fields.String(required=True)
     profession = fields.String(required=True)
-    joined_at = fields.DateTime(required=True)
+    joined_at = UtcDateTime(required=True)
 
     EXAMPLES = [{"user_id": "7a1c", "first_name": "Paul", "last_name": "Leroy", "email": "paul.leroy@example.org",
                  "phone": None, "rpps": "10003456786", "role": "member", "profession": "medecin_generaliste",
@@ -238,8 +239,8 @@ class InvitationSchema(ContractSchema):
     role = fields.String(required=True)
     profession = fields.String(required=True)
     status = fields.String(required=True, validate=validate.OneOf(("pending", "accepted", "revoked", "expired")))
-    expires_at = fields.DateTime(required=True)
-    created_at = fields.DateTime(required=True)
+    expires_at = UtcDateTime(required=True)
+    created_at = UtcDateTime(required=True)
     invited_by = fields.String(required=True)
 
     EXAMPLES = [{"id": "c0ffee", "structure_id": "5b0c", "email": "paul.leroy@example.org", "role": "member",
@@ -255,7 +256,7 @@ class InvitationPreviewSchema(ContractSchema):
     role = fields.String(required=True)
     profession = fields.String(required=True)
     account_exists = fields.Boolean(required=True)
-    expires_at = fields.DateTime(required=True)
+    expires_at = UtcDateTime(required=True)
 
     EXAMPLES = [{"structure_id": "5b0c", "structure_name": "MSP des Tilleuls", "structure_kind": "msp",
                  "email": "paul.leroy@example.org", "role": "member", "profession": "medecin_generaliste",
@@ -315,7 +316,7 @@ class AvailabilitySchema(ContractSchema):
     starts_on = fields.Date(required=True)
     ends_on = fields.Date(required=True)
     note = fields.String(required=True)
-    created_at = fields.DateTime(required=True)
+    created_at = UtcDateTime(required=True)
 
     EXAMPLES = [{"id": "a1", "structure_id": "5b0c", "user_id": "7a1c", "first_name": "Paul", "last_name": "Leroy",
                  "profession": "medecin_generaliste", "kind": "on_call", "starts_on": "2026-11-28",
@@ -368,7 +369,7 @@ class PeriodQuerySchema(ContractSchema):
 
 class AuditEntrySchema(ContractSchema):
     id = fields.String(required=True)
-    at = fields.DateTime(required=True)
+    at = UtcDateTime(required=True)
     action = fields.String(required=True)
     actor_id = fields.String(allow_none=True)
     structure_id = fields.String(allow_none=True)
