@@ -264,10 +264,11 @@ class InvitationPreviewSchema(ContractSchema):
 
 
 class AcceptInvitationSchema(ContractSchema):
-    """New account: names + password. Existing account: its password only."""
+    """New account: names + password. Existing account: its password only — or nothing when
+    the caller is logged in as the invited account (the service checks which case applies)."""
     first_name = Name()
     last_name = Name()
-    password = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=200))
+    password = fields.String(load_only=True, validate=validate.Length(min=1, max=200))
     rpps = fields.String(load_default=None, allow_none=True, validate=validate_rpps)
 
     EXAMPLES = [{"first_name": "Paul", "last_name": "Leroy", "password": "un autre mot de passe"},

@@ -1,0 +1,1 @@
+"""The identity service: structures, people, memberships, sessions, directory and availability."""
