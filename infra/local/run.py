@@ -25,11 +25,19 @@ def port_in_use(port: int) -> bool:
         return sock.connect_ex(("127.0.0.1", port)) == 0
 
 
-def load_demo_data(settings: Settings, amqp_uri: str) -> dict:
+def load_demo_data(settings: Settings, amqp_uri: str, attempts: int = 5) -> dict:
+    """Ask identity to create the demo structure (idempotent); retried while the broker settles."""
     from nameko.standalone.rpc import ClusterRpcProxy
 
-    with ClusterRpcProxy({**settings.nameko_config(), "AMQP_URI": amqp_uri}, timeout=60) as cluster:
-        return cluster.identity.ensure_demo_data()
+    for attempt in range(1, attempts + 1):
+        try:
+            with ClusterRpcProxy({**settings.nameko_config(), "AMQP_URI": amqp_uri}, timeout=60) as cluster:
+                return cluster.identity.ensure_demo_data()
+        except OSError:
+            if attempt == attempts:
+                raise
+            time.sleep(2)
+    raise AssertionError("unreachable")
 
 
 def main() -> int:

@@ -89,7 +89,7 @@ REQUEST_CASES = [
     ("GET", "/structures/{sid}/availability?starts_on=2026-02-30", None, "starts_on"),
     ("GET", "/structures/{sid}/availability?kind=sick", None, "kind"),
     ("GET", "/structures/{sid}/away?starts_on=2026-12-10&ends_on=2026-12-01", None, "ends_on"),
-    ("POST", "/invitations/no-such-token/accept", {"first_name": "Paul"}, "password"),
+    ("POST", "/invitations/no-such-token/accept", {"first_name": "Paul", "password": ""}, "password"),
 ]
 
 
