@@ -78,6 +78,8 @@ def main() -> int:
         print("Stopped.", flush=True)
 
     signal.signal(signal.SIGTERM, lambda *a: (stop(), sys.exit(0)))
+    # Ctrl-C must stop us even when started from a shell that ignores SIGINT in background jobs.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         print("Starting the services and the gateway…", flush=True)
         processes.start_all(settings.gateway_port, with_metrics=True)
