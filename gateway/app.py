@@ -1,15 +1,17 @@
 """Application factory: nothing happens at import time except blueprint declarations."""
 from __future__ import annotations
 
+import importlib
 import logging
+import pkgutil
 import secrets
 import time
 from pathlib import Path
 
 from flask import Flask, g, request
-
 from maillage_shared import metrics
-from maillage_shared.logs import configure_logging, correlation_id as log_correlation_id
+from maillage_shared.logs import configure_logging
+from maillage_shared.logs import correlation_id as log_correlation_id
 from maillage_shared.settings import Settings
 from maillage_shared.tokens import AccessTokenVerifier, ensure_dev_keys, load_public_key
 
@@ -23,9 +25,16 @@ log = logging.getLogger(__name__)
 
 
 def _api_blueprints():
-    from .api import identity as identity_api
+    """Every blueprint of the JSON API: each module of ``gateway.api`` that defines
+    ``blueprints()`` (one per bounded context: identity, projects, meetings…)."""
+    from . import api
 
-    return identity_api.blueprints()
+    found = []
+    for module_info in sorted(pkgutil.iter_modules(api.__path__), key=lambda m: m.name):
+        module = importlib.import_module(f"{api.__name__}.{module_info.name}")
+        if callable(getattr(module, "blueprints", None)):
+            found.extend(module.blueprints())
+    return found
 
 
 def _web_blueprint():

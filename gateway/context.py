@@ -5,7 +5,6 @@ import re
 import uuid
 
 from flask import current_app, g, request
-
 from maillage_shared.errors import Forbidden, NotFound, Unauthorized
 
 CORRELATION_HEADER = "X-Correlation-Id"

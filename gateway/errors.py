@@ -8,9 +8,8 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, jsonify, request
-from werkzeug.exceptions import HTTPException
-
 from maillage_shared.errors import MaillageError
+from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
 

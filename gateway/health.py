@@ -4,9 +4,8 @@ from __future__ import annotations
 import os
 
 from flask import Blueprint, Response, current_app, jsonify
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
-
 from maillage_shared.errors import MaillageError
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
 bp = Blueprint("health", __name__)
 

@@ -16,11 +16,10 @@ from contextlib import contextmanager
 
 from amqp.exceptions import ConnectionError as AmqpConnectionError
 from kombu.exceptions import OperationalError
-from nameko.exceptions import RpcTimeout, UnknownService
-from nameko.standalone.rpc import ClusterRpcProxy
-
 from maillage_shared import errors, metrics
 from maillage_shared.errors import MaillageError, ServiceUnavailable
+from nameko.exceptions import RpcTimeout, UnknownService
+from nameko.standalone.rpc import ClusterRpcProxy
 
 log = logging.getLogger(__name__)
 errors.register_with_nameko()

@@ -13,14 +13,14 @@ values go on to the service, which loads them through the same schema.
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
-from flask import Blueprint, Response, jsonify, request
-from marshmallow import Schema
-
+from flask import Blueprint, Response, g, jsonify, request
 from maillage_shared.contracts import load
 from maillage_shared.errors import Invalid
+from marshmallow import Schema
 
 from ..context import authenticate, bearer_token, require_membership
 
@@ -70,9 +70,14 @@ def _query_values(schema: Schema) -> dict:
 def endpoint(bp: Blueprint, rule: str, method: str, *, summary: str, tags: list[str], auth: str = "user",
              role: str | None = None, body: Schema | None = None, query: Schema | None = None,
              response: Schema | None = None, status: int = 200, description: str = "",
-             errors: tuple[int, ...] = ()) -> Callable:
+             errors: tuple[int, ...] = (), structure_of: Callable[[dict], str] | None = None) -> Callable:
     """Register a JSON endpoint. ``auth`` is "none", "user" (a valid access token) or
-    "tenant" (a member of the structure named by the ``<sid>`` path parameter)."""
+    "tenant" (a member of the structure named by the ``<sid>`` path parameter).
+
+    Resources addressed without ``<sid>`` (``/projects/<pid>``) are tenant endpoints too:
+    ``structure_of(path)`` returns the structure owning the resource (asking its service;
+    NotFound → 404), and the caller must be a member of it. The structure id is then in
+    ``g.structure_id`` and the membership in ``g.membership``."""
     assert auth in ("none", "user", "tenant")
     full_rule = (bp.url_prefix or "") + rule
     OPERATIONS.append(Operation(full_rule, method.upper(), summary, tags, auth, role, body, query, response,
@@ -84,7 +89,8 @@ def endpoint(bp: Blueprint, rule: str, method: str, *, summary: str, tags: list[
             if auth in ("user", "tenant"):
                 authenticate(bearer_token())
             if auth == "tenant":
-                require_membership(path["sid"], role)
+                g.structure_id = path["sid"] if structure_of is None else structure_of(path)
+                require_membership(g.structure_id, role)
             kwargs = dict(path)
             if body is not None:
                 raw = _json_body()

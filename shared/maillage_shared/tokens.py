@@ -11,7 +11,7 @@ import hmac
 import os
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import jwt
@@ -89,7 +89,7 @@ class AccessTokenSigner:
         self.ttl = timedelta(seconds=ttl_seconds)
 
     def issue(self, user_id: str, session_id: str, now: datetime | None = None) -> tuple[str, datetime]:
-        now = now or datetime.now(timezone.utc)
+        now = now or datetime.now(UTC)
         expires = now + self.ttl
         token = jwt.encode({"sub": user_id, "sid": session_id, "iat": now, "exp": expires,
                             "iss": ISSUER, "aud": AUDIENCE}, self._key, algorithm=ALGORITHM)
@@ -109,4 +109,4 @@ class AccessTokenVerifier:
         except jwt.PyJWTError:
             raise Unauthorized("Invalid access token.") from None
         return AccessClaims(user_id=claims["sub"], session_id=claims["sid"],
-                            expires_at=datetime.fromtimestamp(claims["exp"], timezone.utc))
+                            expires_at=datetime.fromtimestamp(claims["exp"], UTC))

@@ -3,4 +3,4 @@
 Producers and consumers both test against the examples; the gateway builds its OpenAPI
 document from the same schemas.
 """
-from .base import ContractSchema, load, dump, validation_error  # noqa: F401
+from .base import ContractSchema, dump, load, validation_error  # noqa: F401

@@ -5,8 +5,17 @@ from __future__ import annotations
 from marshmallow import ValidationError, fields, validate, validates_schema
 
 from .base import ContractSchema
-from .fields import (PHONE_RE, POSTCODE_RE, TIME_RE, Email, Name, StrippedString, UtcDateTime, validate_finess,
-                     validate_rpps)
+from .fields import (
+    PHONE_RE,
+    POSTCODE_RE,
+    TIME_RE,
+    Email,
+    Name,
+    StrippedString,
+    UtcDateTime,
+    validate_finess,
+    validate_rpps,
+)
 
 STRUCTURE_KINDS = {"msp": "Maison de santé pluriprofessionnelle", "cpts": "CPTS", "cds": "Centre de santé"}
 ROLES = ("coordinator", "member", "guest")

@@ -2,7 +2,6 @@
 import inspect
 
 import pytest
-
 from maillage_shared.contracts import identity, load
 from maillage_shared.contracts.base import ContractSchema
 from maillage_shared.contracts.envelope import EventEnvelopeSchema

@@ -3,7 +3,7 @@ import json
 
 import pytest
 from maillage_shared.contracts.identity import AvailabilitySchema, SignupRequestSchema, SignupResultSchema
-from maillage_shared.errors import Unauthorized, Invalid
+from maillage_shared.errors import Invalid, Unauthorized
 from nameko.testing.services import worker_factory
 
 from services.identity.domain import accounts

@@ -2,7 +2,6 @@
 from datetime import datetime
 
 import pytest
-
 from maillage_shared.events import OUTBOX, OUTBOX_COUNT, OutboxRelay, make_event, outbox_fields, with_outbox
 
 

@@ -1,11 +1,18 @@
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
-
 from maillage_shared.errors import Conflict, Invalid, Unauthorized
 from maillage_shared.settings import Settings, SettingsError
-from maillage_shared.tokens import AccessTokenSigner, AccessTokenVerifier, digest, ensure_dev_keys, \
-    load_private_key, load_public_key, new_opaque_token, same_digest
+from maillage_shared.tokens import (
+    AccessTokenSigner,
+    AccessTokenVerifier,
+    digest,
+    ensure_dev_keys,
+    load_private_key,
+    load_public_key,
+    new_opaque_token,
+    same_digest,
+)
 
 
 def test_settings_read_typed_values_from_the_environment():
@@ -44,7 +51,7 @@ def test_access_token_round_trip_and_expiry(tmp_path):
     claims = verifier.verify(token)
     assert (claims.user_id, claims.session_id) == ("user-1", "session-1")
 
-    old, _ = signer.issue("user-1", "session-1", now=datetime.now(timezone.utc) - timedelta(hours=1))
+    old, _ = signer.issue("user-1", "session-1", now=datetime.now(UTC) - timedelta(hours=1))
     with pytest.raises(Unauthorized, match="expired"):
         verifier.verify(old)
     with pytest.raises(Unauthorized):
