@@ -25,6 +25,10 @@ def port_in_use(port: int) -> bool:
         return sock.connect_ex(("127.0.0.1", port)) == 0
 
 
+# Services (besides identity) whose ensure_demo_data(identity_demo) adds demo content.
+DEMO_SERVICES: tuple[str, ...] = ()
+
+
 def load_demo_data(settings: Settings, amqp_uri: str, attempts: int = 5) -> dict:
     """Ask identity to create the demo structure (idempotent); retried while the broker settles."""
     from nameko.standalone.rpc import ClusterRpcProxy
@@ -32,7 +36,11 @@ def load_demo_data(settings: Settings, amqp_uri: str, attempts: int = 5) -> dict
     for attempt in range(1, attempts + 1):
         try:
             with ClusterRpcProxy({**settings.nameko_config(), "AMQP_URI": amqp_uri}, timeout=60) as cluster:
-                return cluster.identity.ensure_demo_data()
+                demo = cluster.identity.ensure_demo_data()
+                # Then each other service adds its own demo data about those people (idempotently).
+                for service in DEMO_SERVICES:
+                    getattr(cluster, service).ensure_demo_data(demo)
+                return demo
         except OSError:
             if attempt == attempts:
                 raise

@@ -60,17 +60,26 @@ def ensure_demo_data(ctx: IdentityContext) -> dict:
     else:
         coordinator = _ensure_person(ctx, structure.id, COORDINATOR_PERSON, COORDINATOR)
     logins = [{"email": COORDINATOR_EMAIL, "password": DEMO_PASSWORD, "role": COORDINATOR}]
+    members = [_member_entry(coordinator, COORDINATOR, COORDINATOR_PERSON["profession"])]
     team = {}
     for first_name, last_name, profession, rpps in TEAM:
         person = {"email": demo_email(first_name, last_name), "password": DEMO_PASSWORD, "first_name": first_name,
                   "last_name": last_name, "profession": profession, "rpps": rpps}
         team[first_name] = _ensure_person(ctx, structure.id, person, MEMBER)
         logins.append({"email": person["email"], "password": DEMO_PASSWORD, "role": MEMBER})
+        members.append(_member_entry(team[first_name], MEMBER, profession))
     today = ctx.today()
     _ensure_period(ctx, structure.id, team[ON_LEAVE], LEAVE, today - timedelta(days=2), today + timedelta(days=5),
                    "Congés", coordinator.id)
     _ensure_period(ctx, structure.id, team[ON_CALL_TODAY], ON_CALL, today, today, "Garde du soir", coordinator.id)
-    return {"structure_id": structure.id, "slug": structure.slug, "created": created, "logins": logins}
+    # ``members`` lets the other services' demo data (projects, meetings…) name real people.
+    return {"structure_id": structure.id, "slug": structure.slug, "created": created, "logins": logins,
+            "members": members}
+
+
+def _member_entry(user: User, role: str, profession: str) -> dict:
+    return {"user_id": user.id, "email": user.email, "first_name": user.first_name, "last_name": user.last_name,
+            "role": role, "profession": profession}
 
 
 def _ensure_person(ctx: IdentityContext, structure_id: str, person: dict, role: str) -> User:
