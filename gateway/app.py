@@ -67,6 +67,13 @@ def create_app(settings: Settings | None = None, rpc_pool: RpcPool | None = None
         ensure_dev_keys(settings)
 
     app = Flask(__name__)
+    if settings.trusted_proxies:
+        # Behind an ingress or reverse proxy: take the client address (login throttling per IP,
+        # audit) and scheme from the X-Forwarded-* headers those proxies set, and only theirs.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        n = settings.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
     app.config.update(
         SECRET_KEY=_secret_key(settings),
         MAX_CONTENT_LENGTH=2 * 1024 * 1024,

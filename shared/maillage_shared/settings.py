@@ -41,6 +41,7 @@ class Settings:
     public_url: str = "http://127.0.0.1:8080"
     gateway_host: str = "127.0.0.1"
     gateway_port: int = 8080
+    trusted_proxies: int = 0
     secret_key: str = field(default="", repr=False)
     jwt_private_key_path: str = ""
     jwt_public_key_path: str = ""

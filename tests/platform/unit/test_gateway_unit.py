@@ -311,3 +311,29 @@ def test_every_recorded_operation_is_routed(make_client):
 
 def test_tenant_operations_all_take_the_structure_from_the_path():
     assert [op.rule for op in OPERATIONS if op.auth == "tenant" and "<sid>" not in op.rule] == []
+
+
+def test_client_address_comes_from_trusted_proxies_only(tmp_path):
+    """Login throttling per IP must see the real client behind the ingress, not the proxy."""
+    from gateway.app import create_app
+    from maillage_shared.settings import Settings
+
+    seen = []
+
+    class RecordingPool:
+        def call(self, service, method, *args, correlation_id=None, **kwargs):
+            if method == "login":
+                seen.append(args[1])
+                return {"token_type": "Bearer", "access_token": "a", "access_expires_at": "2026-11-23T08:00:00Z",
+                        "refresh_token": "r", "refresh_expires_at": "2026-12-23T08:00:00Z", "user_id": "u"}
+            raise AssertionError(method)
+
+    headers = {"X-Forwarded-For": "203.0.113.7"}
+    body = {"email": "claire@example.org", "password": "secret"}
+    direct = create_app(Settings(env="test", data_dir=str(tmp_path)), rpc_pool=RecordingPool()).test_client()
+    direct.post("/api/v1/auth/login", json=body, headers=headers)
+    proxied = create_app(Settings(env="test", data_dir=str(tmp_path), trusted_proxies=1),
+                         rpc_pool=RecordingPool()).test_client()
+    proxied.post("/api/v1/auth/login", json=body, headers=headers)
+
+    assert seen == ["127.0.0.1", "203.0.113.7"]
