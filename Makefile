@@ -36,7 +36,7 @@ down: ## Stop the docker compose platform
 	docker compose down
 
 lint: install ## Lint the code
-	@$(VENV)/bin/ruff check shared services gateway infra tests
+	@$(VENV)/bin/ruff check shared services gateway infra tests benchmarks
 
 bench: install ## Measure the gateway and RPC round trips; writes BENCHMARKS.md
 	@$(PY) -m benchmarks.run
