@@ -224,10 +224,22 @@ def render(run: Run, what_dominates: list[str], previous: str | None) -> str:
     if run.notes:
         out += [""]
 
+    out += carried_sections(previous)
     history = history_from(previous)
     if history:
         out += ["## History", "", "Summary tables of earlier runs, newest first.", ""] + history
     return "\n".join(out).rstrip() + "\n"
+
+
+CARRIED = re.compile(r"^<!-- section: ([a-z0-9-]+) -->$.*?^<!-- /section: \1 -->$", re.MULTILINE | re.DOTALL)
+
+
+def carried_sections(previous: str | None) -> list[str]:
+    """Sections other benchmarks wrote between ``<!-- section: name -->`` and ``<!-- /section: name -->``
+    (``benchmarks/documents_bench.py``…): kept as they are when this file is rewritten."""
+    if not previous:
+        return []
+    return [line for match in CARRIED.finditer(previous) for line in (*match.group(0).splitlines(), "")]
 
 
 def _section(text: str, title: str) -> list[str]:

@@ -35,7 +35,7 @@ summary{cursor:pointer} .m{display:inline-block;min-width:4.2rem;font-weight:bol
 {% for path, method, op in ops %}<details><summary><span class="m {{ method }}">{{ method|upper }}</span>
 <code>{{ path }}</code> — {{ op.summary }}</summary>
 {% if op.description %}<p>{{ op.description }}</p>{% endif %}
-{% if op.requestBody %}<p>Body:</p><pre>{{ op.requestBody.content["application/json"].schema | tojson(indent=1) }}</pre>{% endif %}
+{% if op.requestBody %}{% for media, body in op.requestBody.content.items() %}<p>Body ({{ media }}):</p><pre>{{ body.schema | tojson(indent=1) }}</pre>{% endfor %}{% endif %}
 <p>Responses: {% for code, r in op.responses.items() %}<code>{{ code }}</code> {{ r.description }}{% if not loop.last %}, {% endif %}{% endfor %}</p>
 </details>{% endfor %}{% endfor %}
 <h2>Schemas</h2>{% for name, schema in spec.components.schemas.items() %}<details><summary>{{ name }}</summary>

@@ -9,7 +9,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_l
 
 bp = Blueprint("health", __name__)
 
-READINESS_SERVICES = ("identity",)
+READINESS_SERVICES = ("identity", "projects", "meetings", "documents", "finance")
 
 
 @bp.get("/healthz")

@@ -22,7 +22,9 @@ ERROR_SCHEMA = {
 }
 STATUS_TEXT = {400: "Invalid input (fields named)", 401: "Not authenticated", 403: "Not allowed",
                404: "Not found (or not yours)", 409: "Conflict", 410: "Expired or already used",
+               413: "Larger than allowed", 415: "The content does not match its declared type",
                429: "Too many attempts", 503: "A service is temporarily unavailable"}
+BINARY = {"type": "string", "format": "binary"}
 
 
 def _schema_name(resolver_schema) -> str:
@@ -60,7 +62,12 @@ def build_spec() -> dict:
             operation["parameters"] = params
         if op.body is not None:
             operation["requestBody"] = {"required": True, "content": {"application/json": {"schema": op.body}}}
-        if op.response is not None:
+        if op.raw_body:
+            operation["requestBody"] = {"required": True, "content": {"application/octet-stream": {"schema": BINARY}}}
+        if op.binary_response:
+            operation["responses"][str(op.status)] = {"description": "The file's bytes",
+                                                      "content": {"application/octet-stream": {"schema": BINARY}}}
+        elif op.response is not None:
             operation["responses"][str(op.status)] = {"description": "OK",
                                                       "content": {"application/json": {"schema": op.response}}}
         else:

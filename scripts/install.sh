@@ -15,6 +15,7 @@ fi
 need_apt=()
 command -v rabbitmq-server >/dev/null 2>&1 || need_apt+=(rabbitmq-server)
 [ -x /usr/bin/chromium ] || need_apt+=(chromium)
+command -v pdftotext >/dev/null 2>&1 || need_apt+=(poppler-utils)  # the finance PDF report check
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "installing from Debian: ${need_apt[*]}"

@@ -42,6 +42,9 @@ class Operation:
     description: str = ""
     errors: tuple[int, ...] = ()
     extra_responses: dict = field(default_factory=dict)
+    resolves_structure: bool = False  # tenant endpoint whose structure comes from ``structure_of``
+    raw_body: bool = False  # the body is a file's bytes, streamed by the view (never read here)
+    binary_response: bool = False  # the answer is a file's bytes
 
 
 OPERATIONS: list[Operation] = []
@@ -70,18 +73,23 @@ def _query_values(schema: Schema) -> dict:
 def endpoint(bp: Blueprint, rule: str, method: str, *, summary: str, tags: list[str], auth: str = "user",
              role: str | None = None, body: Schema | None = None, query: Schema | None = None,
              response: Schema | None = None, status: int = 200, description: str = "",
-             errors: tuple[int, ...] = (), structure_of: Callable[[dict], str] | None = None) -> Callable:
+             errors: tuple[int, ...] = (), structure_of: Callable[[dict], str] | None = None,
+             raw_body: bool = False, binary_response: bool = False) -> Callable:
     """Register a JSON endpoint. ``auth`` is "none", "user" (a valid access token) or
     "tenant" (a member of the structure named by the ``<sid>`` path parameter).
 
     Resources addressed without ``<sid>`` (``/projects/<pid>``) are tenant endpoints too:
     ``structure_of(path)`` returns the structure owning the resource (asking its service;
     NotFound → 404), and the caller must be a member of it. The structure id is then in
-    ``g.structure_id`` and the membership in ``g.membership``."""
+    ``g.structure_id`` and the membership in ``g.membership``.
+
+    ``raw_body``: the request body is a file the view streams itself (documented as binary);
+    ``binary_response``: the view answers a file's bytes."""
     assert auth in ("none", "user", "tenant")
     full_rule = (bp.url_prefix or "") + rule
     OPERATIONS.append(Operation(full_rule, method.upper(), summary, tags, auth, role, body, query, response,
-                                status, description, errors))
+                                status, description, errors, resolves_structure=structure_of is not None,
+                                raw_body=raw_body, binary_response=binary_response))
 
     def decorator(view: Callable) -> Callable:
         @functools.wraps(view)

@@ -52,9 +52,16 @@ def init_app(app: Flask) -> None:
         auth_views,
         availability_views,
         directory_views,
+        documents_views,
+        finance_views,
         home_views,
+        meeting_report_views,
+        meetings_views,
         members_views,
+        polls_views,
         profile_views,
+        projects_views,
+        protocols_views,
         structure_views,
     )
 

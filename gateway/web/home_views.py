@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from maillage_shared.errors import MaillageError
+
 from ..context import rpc
 from .i18n import N_, today_in_paris
 from .pages import Page, bp, render_page, structure_page, user_page
@@ -14,10 +16,11 @@ CAPABILITIES = (
     ("members", N_("Members"), "web.members", True),
     ("structure", N_("Structure"), "web.structure", True),
     ("profile", N_("Profile"), "web.profile", False),
-    ("projects", N_("Projects"), None, False),
-    ("meetings", N_("Meetings"), None, False),
-    ("finance", N_("ACI funding"), None, False),
-    ("documents", N_("Documents"), None, False),
+    ("projects", N_("Projects"), "web.projects", False),
+    ("dashboard", N_("Dashboard"), "web.dashboard", False),
+    ("meetings", N_("Meetings"), "web.meetings", False),
+    ("finance", N_("ACI funding"), "web.finance", False),
+    ("documents", N_("Documents"), "web.documents", False),
     ("site", N_("Public website"), None, False),
 )
 CAPABILITY_HINTS = {
@@ -27,6 +30,7 @@ CAPABILITY_HINTS = {
     "structure": N_("Address, opening hours"),
     "profile": N_("Your details and language"),
     "projects": N_("Projects and tasks of the team"),
+    "dashboard": N_("Where the projects stand: late, due soon"),
     "meetings": N_("Concertation, minutes, attendance"),
     "finance": N_("The ACI file and how it is shared"),
     "documents": N_("Documents and team protocols"),
@@ -56,4 +60,12 @@ def _dashboard(page: Page):
     capabilities = [c for c in CAPABILITIES if page.is_coordinator or not c[3]]
     return render_page("home.html", page, active="home", on_call=on_call, away=away, today=today,
                        week=(monday, monday + timedelta(days=6)), capabilities=capabilities,
-                       hints=CAPABILITY_HINTS)
+                       hints=CAPABILITY_HINTS, reviews_due=_protocol_reviews_due(page))
+
+
+def _protocol_reviews_due(page: Page) -> list[dict]:
+    """Protocols whose review date has passed: a reminder, never a reason for the home page to fail."""
+    try:
+        return rpc("documents", "list_protocols", page.user_id, page.sid, {"review_due": True})
+    except MaillageError:
+        return []

@@ -131,6 +131,13 @@ _PATTERNS = (
     (re.compile(r"^Missing: .*\.$"), N_("Enter the day, the opening and the closing time."), ()),
     (re.compile(r"^Overlaps the period from (\d{4}-\d\d-\d\d) to (\d{4}-\d\d-\d\d)\.$"),
      N_("Overlaps the period from %(start)s to %(end)s."), ("start", "end")),
+    # the meetings service's rules
+    (re.compile(r"^(\d\d:\d\d) does not exist on (\d{4}-\d\d-\d\d) in Paris: clocks jump from 02:00 to 03:00\.$"),
+     N_("%(time)s does not exist on %(date)s in Paris: clocks jump from 02:00 to 03:00."), ("time", "date")),
+    (re.compile(r"^Same as slot (\d+)\.$"), N_("Same as slot %(n)s."), ("n",)),
+    (re.compile(r"^At most (\d+) minutes: the meeting lasts \d+ minutes\.$"),
+     N_("At most %(minutes)s minutes: the meeting lasts %(minutes)s minutes."), ("minutes",)),
+    (re.compile(r"^Same code as case (\d+)\.$"), N_("Same code as case %(n)s."), ("n",)),
 )
 
 

@@ -18,13 +18,16 @@ bp = Blueprint("web", __name__)
 
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 CURRENT_STRUCTURE_KEY = "structure_id"
+# Views that read their body as a stream (file uploads) check the CSRF token themselves: reading
+# ``request.form`` here would buffer the whole file first.
+STREAMED_FORMS: set[str] = set()
 
 
 @bp.before_request
 def protect_forms():
     """Every form of the web client carries the session's CSRF token."""
     g.web_page = True
-    if request.method == "POST":
+    if request.method == "POST" and request.endpoint not in STREAMED_FORMS:
         check_csrf()
 
 

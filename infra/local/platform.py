@@ -20,6 +20,10 @@ ROOT = Path(__file__).resolve().parents[2]
 # name -> Nameko service class path; new services are added here.
 SERVICES = {
     "identity": "services.identity.service:IdentityService",
+    "projects": "services.projects.service:ProjectsService",
+    "meetings": "services.meetings.service:MeetingsService",
+    "documents": "services.documents.service:DocumentsService",
+    "finance": "services.finance.service:FinanceService",
 }
 METRICS_BASE_PORT = 9101
 

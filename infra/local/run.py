@@ -26,7 +26,7 @@ def port_in_use(port: int) -> bool:
 
 
 # Services (besides identity) whose ensure_demo_data(identity_demo) adds demo content.
-DEMO_SERVICES: tuple[str, ...] = ()
+DEMO_SERVICES: tuple[str, ...] = ("projects", "meetings", "documents", "finance")
 
 
 def load_demo_data(settings: Settings, amqp_uri: str, attempts: int = 5) -> dict:

@@ -61,6 +61,18 @@ class Gone(MaillageError):
     http_status = 410
 
 
+class PayloadTooLarge(MaillageError):
+    """This is larger than allowed."""
+    code = "too_large"
+    http_status = 413
+
+
+class UnsupportedMediaType(MaillageError):
+    """This kind of content is not accepted here."""
+    code = "unsupported_media_type"
+    http_status = 415
+
+
 class TooManyRequests(MaillageError):
     """Too many attempts; try again later."""
     code = "too_many_requests"
@@ -74,7 +86,8 @@ class ServiceUnavailable(MaillageError):
 
 
 DOMAIN_ERRORS: tuple[type[MaillageError], ...] = (
-    Invalid, Unauthorized, Forbidden, NotFound, Conflict, Gone, TooManyRequests, ServiceUnavailable,
+    Invalid, Unauthorized, Forbidden, NotFound, Conflict, Gone, PayloadTooLarge, UnsupportedMediaType,
+    TooManyRequests, ServiceUnavailable,
 )
 
 

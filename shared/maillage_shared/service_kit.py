@@ -60,6 +60,24 @@ class MongoDatabase(DependencyProvider):
         return self.database
 
 
+class ObjectStorage(DependencyProvider):
+    """The service's S3 bucket (``<MAILLAGE_S3_BUCKET_PREFIX><name>``) as a small facade:
+    ``get_dependency`` gives ``(ObjectStore, bucket name)``; the bucket is created on first use."""
+
+    def __init__(self, name: str):
+        self.name = name
+        self.store = None
+
+    def setup(self):
+        from .objects import ObjectStore
+
+        self.store = ObjectStore.from_settings(settings_for(self.container))
+        self.bucket = self.store.bucket(self.name)
+
+    def get_dependency(self, worker_ctx):
+        return self.store, self.bucket
+
+
 class CorrelationId(DependencyProvider):
     """The correlation id the caller passed as context data (or a new one)."""
 

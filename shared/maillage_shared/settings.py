@@ -63,6 +63,10 @@ class Settings:
     login_max_failures_per_account: int = 5
     login_max_failures_per_ip: int = 30
     login_failure_window_seconds: int = 900
+    documents_max_bytes: int = 200 * 1024 * 1024
+    documents_trash_days: int = 30
+    instance_admins: str = ""  # comma-separated e-mails or user ids: who may override ACI catalogue values
+    pdf_font_dir: str = ""  # optional: a directory with DejaVuSans.ttf and DejaVuSans-Bold.ttf for the PDF reports
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -94,7 +98,8 @@ class Settings:
         if not self.mongo_uri.startswith(("mongodb://", "mongodb+srv://")):
             raise SettingsError("MAILLAGE_MONGO_URI must start with mongodb://")
         for name in ("gateway_port", "smtp_port", "rpc_timeout_seconds", "rpc_pool_size",
-                     "access_token_ttl_seconds", "refresh_token_ttl_days", "invitation_ttl_days"):
+                     "access_token_ttl_seconds", "refresh_token_ttl_days", "invitation_ttl_days",
+                     "documents_max_bytes", "documents_trash_days"):
             if getattr(self, name) <= 0:
                 raise SettingsError(f"MAILLAGE_{name.upper()} must be positive")
         if self.is_production:
@@ -102,6 +107,12 @@ class Settings:
                 raise SettingsError("MAILLAGE_SECRET_KEY must be a random value of at least 32 characters in production")
             if not (self.jwt_private_key_path or self.jwt_public_key_path):
                 raise SettingsError("MAILLAGE_JWT_PRIVATE_KEY_PATH / MAILLAGE_JWT_PUBLIC_KEY_PATH are required in production")
+
+    @property
+    def instance_admin_list(self) -> list[str]:
+        """MAILLAGE_INSTANCE_ADMINS as a list (e-mails lower-cased)."""
+        return [item.strip().lower() if "@" in item else item.strip()
+                for item in self.instance_admins.split(",") if item.strip()]
 
     @property
     def is_production(self) -> bool:

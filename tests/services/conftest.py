@@ -82,6 +82,8 @@ def service_settings(local_servers, tmp_path):
         values = dict(env="test", amqp_uri=local_servers.amqp_uri, mongo_uri=local_servers.mongo_uri,
                       db_prefix=f"t{uuid.uuid4().hex[:10]}_", data_dir=str(tmp_path),
                       smtp_host=local_servers.smtp_host, smtp_port=local_servers.smtp_port,
+                      s3_endpoint=local_servers.s3_endpoint, s3_access_key=local_servers.s3_access_key,
+                      s3_secret_key=local_servers.s3_secret_key, s3_bucket_prefix=f"t{uuid.uuid4().hex[:10]}-",
                       public_url="http://maillage.test")
         values.update(overrides)
         return Settings(**values)

@@ -310,13 +310,34 @@ def test_every_recorded_operation_is_routed(make_client):
 
 
 def test_tenant_operations_all_take_the_structure_from_the_path():
-    assert [op.rule for op in OPERATIONS if op.auth == "tenant" and "<sid>" not in op.rule] == []
+    """From ``<sid>``, or from the service owning the resource (``structure_of``), never from neither."""
+    assert [op.rule for op in OPERATIONS
+            if op.auth == "tenant" and "<sid>" not in op.rule and not op.resolves_structure] == []
+    assert [op.rule for op in OPERATIONS if op.resolves_structure and "<sid>" in op.rule] == []
+
+
+def test_a_project_s_structure_is_asked_of_projects_then_the_membership_checked(make_client, bearer):
+    client, pool = make_client({("projects", "structure_of_project"): SID,
+                                ("identity", "get_membership"): NotFound("Structure not found.")})
+
+    response = client.patch("/api/v1/projects/p1", json={"version": 1}, headers=bearer)
+
+    assert_envelope(response, 404, "not_found")
+    assert pool.calls == [("projects", "structure_of_project", "p1"), ("identity", "get_membership", USER_ID, SID)]
+
+
+def test_an_unknown_task_is_a_404_without_asking_identity(make_client, bearer):
+    client, pool = make_client({("projects", "structure_of_task"): NotFound("Task not found.")})
+
+    assert_envelope(client.get("/api/v1/tasks/nope", headers=bearer), 404, "not_found")
+    assert pool.calls == [("projects", "structure_of_task", "nope")]
 
 
 def test_client_address_comes_from_trusted_proxies_only(tmp_path):
     """Login throttling per IP must see the real client behind the ingress, not the proxy."""
-    from gateway.app import create_app
     from maillage_shared.settings import Settings
+
+    from gateway.app import create_app
 
     seen = []
 

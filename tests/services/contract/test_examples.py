@@ -2,12 +2,12 @@
 import inspect
 
 import pytest
-from maillage_shared.contracts import identity, load
+from maillage_shared.contracts import documents, finance, identity, load, meetings, projects
 from maillage_shared.contracts.base import ContractSchema
 from maillage_shared.contracts.envelope import EventEnvelopeSchema
 from maillage_shared.events import make_event
 
-MODULES = [identity]
+MODULES = [identity, projects, meetings, documents, finance]
 SCHEMAS = [obj for module in MODULES for obj in vars(module).values()
            if inspect.isclass(obj) and issubclass(obj, ContractSchema) and obj is not ContractSchema]
 
@@ -18,7 +18,8 @@ def test_examples_load(schema):
         load(schema(), example)
 
 
-@pytest.mark.parametrize("event_type, schema", sorted(identity.EVENTS.items()))
+@pytest.mark.parametrize("event_type, schema", sorted({**identity.EVENTS, **projects.EVENTS, **meetings.EVENTS,
+                                                        **documents.EVENTS, **finance.EVENTS}.items()))
 def test_each_event_has_examples_that_fit_the_envelope(event_type, schema):
     assert schema.EXAMPLES, f"{event_type} needs an example payload"
     for payload in schema.EXAMPLES:
