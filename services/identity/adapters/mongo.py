@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import dataclasses
 import re
-import typing
 from collections.abc import Iterable
 from datetime import date, datetime
-from functools import cache
 from typing import Any
 
 from maillage_shared.clock import new_id
 from maillage_shared.events import OUTBOX_COUNT, make_event, outbox_fields, with_outbox
+from maillage_shared.records import from_document, stored_changes, to_document
 from pymongo import ASCENDING, DESCENDING
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
@@ -60,61 +59,6 @@ def ensure_indexes(db: Database) -> None:
             db[collection].create_index(keys, **options)
 
 
-# Documents <-> entities ---------------------------------------------------------------
-
-@cache
-def _field_kinds(cls: type) -> dict[str, str]:
-    kinds = {}
-    for name, hint in typing.get_type_hints(cls).items():
-        options = typing.get_args(hint) or (hint,)
-        kinds[name] = ("datetime" if datetime in options else "date" if date in options
-                       else "bool" if bool in options else "plain")
-    return kinds
-
-
-def to_document(entity: Any) -> dict:
-    doc = {}
-    for f in dataclasses.fields(entity):
-        value = getattr(entity, f.name)
-        doc["_id" if f.name == "id" else f.name] = _store(value)
-    return doc
-
-
-def _store(value: Any) -> Any:
-    if isinstance(value, date) and not isinstance(value, datetime):
-        return value.isoformat()
-    return value
-
-
-def _read(kind: str, value: Any) -> Any:
-    if value is None:
-        return None
-    if kind == "datetime" and isinstance(value, str):
-        return datetime.fromisoformat(value.replace("Z", ""))
-    if kind == "date":
-        return value.date() if isinstance(value, datetime) else date.fromisoformat(value) if isinstance(value, str) else value
-    if kind == "bool":
-        return bool(value)
-    return value
-
-
-def from_document(cls: type, doc: dict | None) -> Any:
-    if doc is None:
-        return None
-    kinds, values = _field_kinds(cls), {}
-    for f in dataclasses.fields(cls):
-        key = "_id" if f.name == "id" else f.name
-        if key in doc:
-            values[f.name] = _read(kinds[f.name], doc[key])
-        elif f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
-            values[f.name] = None
-    return cls(**values)
-
-
-def _stored_changes(changes: dict) -> dict:
-    return {name: _store(value) for name, value in changes.items()}
-
-
 class _Repository:
     collection_name = ""
 
@@ -146,7 +90,7 @@ class MongoStructures(_Repository):
     def update(self, structure_id: str, changes: dict, events: Iterable[Event]) -> None:
         outbox_set, outbox_inc = outbox_fields(self.envelopes(events))
         self.collection.update_one({"_id": structure_id},
-                                   {"$set": {**_stored_changes(changes), **outbox_set}, "$inc": outbox_inc})
+                                   {"$set": {**stored_changes(changes), **outbox_set}, "$inc": outbox_inc})
 
     def discard(self, structure_id: str) -> None:
         self.collection.delete_one({"_id": structure_id})
@@ -178,7 +122,7 @@ class MongoUsers(_Repository):
         return [from_document(User, doc) for doc in self.collection.find(query)]
 
     def update(self, user_id: str, changes: dict) -> None:
-        self.collection.update_one({"_id": user_id}, {"$set": _stored_changes(changes)})
+        self.collection.update_one({"_id": user_id}, {"$set": stored_changes(changes)})
 
     def discard(self, user_id: str) -> None:
         self.collection.delete_one({"_id": user_id})
@@ -223,7 +167,7 @@ class MongoMemberships(_Repository):
                                                 "role": COORDINATOR})
 
     def change(self, membership_id: str, changes: dict) -> None:
-        self.collection.update_one({"_id": membership_id}, {"$set": _stored_changes(changes)})
+        self.collection.update_one({"_id": membership_id}, {"$set": stored_changes(changes)})
 
     def leave(self, membership_id: str, at: datetime, events: Iterable[Event]) -> None:
         outbox_set, outbox_inc = outbox_fields(self.envelopes(events))

@@ -9,12 +9,11 @@ written by ``$set`` as strings). Changes are conditional on the version (docs/ad
 from __future__ import annotations
 
 import dataclasses
-import typing
 from collections.abc import Iterable
-from datetime import date, datetime
-from functools import cache
+from datetime import date
 from typing import Any
 
+from maillage_shared import records
 from maillage_shared.contracts.projects import OPEN_TASK_STATUSES
 from maillage_shared.events import OUTBOX_COUNT, ProcessedEvents, make_event, outbox_fields, with_outbox
 from pymongo import ASCENDING, DESCENDING
@@ -47,58 +46,22 @@ def ensure_indexes(db: Database) -> None:
 
 # Documents <-> entities ---------------------------------------------------------------
 
-@cache
-def _field_kinds(cls: type) -> dict[str, str]:
-    kinds = {}
-    for name, hint in typing.get_type_hints(cls).items():
-        options = typing.get_args(hint) or (hint,)
-        kinds[name] = ("datetime" if datetime in options else "date" if date in options
-                       else "bool" if bool in options else "int" if int in options else "plain")
-    return kinds
-
-
-def _store(value: Any) -> Any:
-    if isinstance(value, date) and not isinstance(value, datetime):
-        return value.isoformat()
-    return value
-
-
-def _read(kind: str, value: Any) -> Any:
-    if value is None:
-        return None
-    if kind == "datetime" and isinstance(value, str):
-        return datetime.fromisoformat(value.replace("Z", ""))
-    if kind == "date":
-        return value.date() if isinstance(value, datetime) else date.fromisoformat(value) if isinstance(value, str) \
-            else value
-    if kind == "bool":
-        return bool(value)
-    if kind == "int":
-        return int(value)
-    return value
-
-
-def to_document(entity: Any) -> dict:
-    return {("_id" if f.name == "id" else f.name): _store(getattr(entity, f.name)) for f in dataclasses.fields(entity)}
+to_document = records.to_document
 
 
 def from_document(cls: type, doc: dict | None) -> Any:
-    if doc is None:
+    """Shared mapping, then the nested values the domain expects in a fixed shape."""
+    entity = records.from_document(cls, doc)
+    if entity is None:
         return None
-    kinds, values = _field_kinds(cls), {}
-    for f in dataclasses.fields(cls):
-        key = "_id" if f.name == "id" else f.name
-        if key in doc:
-            values[f.name] = _read(kinds[f.name], doc[key])
-        elif f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
-            values[f.name] = None
-    if "aci" in values and values["aci"] is not None:
-        values["aci"] = {"kind": values["aci"].get("kind"), "theme": values["aci"].get("theme"),
-                         "topic": values["aci"].get("topic")}
-    if "checklist" in values and values["checklist"]:
-        values["checklist"] = [{"id": i["id"], "text": i["text"], "done": bool(i.get("done"))}
-                               for i in values["checklist"]]
-    return cls(**values)
+    changes = {}
+    aci = getattr(entity, "aci", None)
+    if aci is not None:
+        changes["aci"] = {"kind": aci.get("kind"), "theme": aci.get("theme"), "topic": aci.get("topic")}
+    checklist = getattr(entity, "checklist", None)
+    if checklist:
+        changes["checklist"] = [{"id": i["id"], "text": i["text"], "done": bool(i.get("done"))} for i in checklist]
+    return dataclasses.replace(entity, **changes) if changes else entity
 
 
 class _Repository:
@@ -126,7 +89,7 @@ class _Repository:
 
     def update(self, entity_id: str, version: int, changes: dict, events: Iterable[Event]) -> bool:
         outbox_set, outbox_inc = outbox_fields(self.envelopes(events))
-        stored = {name: _store(value) for name, value in changes.items()}
+        stored = records.stored_changes(changes)
         update: dict = {"$set": {**stored, "version": version + 1, **outbox_set}}
         if outbox_inc[OUTBOX_COUNT]:
             update["$inc"] = outbox_inc
