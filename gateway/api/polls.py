@@ -59,6 +59,14 @@ def close_poll(poll_id, body):
     return rpc("meetings", "close_poll", current_user_id(), g.structure_id, poll_id, body)
 
 
+@endpoint(bp, "/polls/<poll_id>", "DELETE", summary="Delete a poll still open (coordinators)", tags=["polls"],
+          auth="tenant", role="coordinator", structure_of=poll_structure, status=204, errors=(409,),
+          description="The poll, its answers and its e-mails not yet sent are removed. Conflict once the poll "
+                      "is closed: it led to a meeting, which can be cancelled instead.")
+def delete_poll(poll_id):
+    rpc("meetings", "delete_poll", current_user_id(), g.structure_id, poll_id)
+
+
 @endpoint(bp, "/polls/<poll_id>/answers.csv", "GET", summary="The answers as CSV (one row per person)",
           tags=["polls"], auth="tenant", structure_of=poll_structure,
           description="`;`-separated UTF-8 with a byte-order mark, as French spreadsheets expect.")

@@ -58,21 +58,58 @@ def new_meeting(sid: str):
         return _new_meeting_page(page, form, members, [m["user_id"] for m in members])
     form = Form.from_request()
     chosen = request.form.getlist("invitee_ids")
-    payload = {"title": form.get("title"), "kind": form.get("kind"), "date": form.get("date"),
-               "start": form.get("start"), "end": form.get("end"), "place": form.get("place"),
-               "visio_url": form.optional("visio_url"), "agenda": lines(form.get("agenda")), "invitee_ids": chosen}
     try:
-        meeting = rpc("meetings", "create_meeting", page.user_id, sid, payload)
+        meeting = rpc("meetings", "create_meeting", page.user_id, sid, _meeting_payload(form, chosen))
     except (Invalid, Forbidden) as exc:
-        return _new_meeting_page(page, form.fail(exc, {f"agenda.{i}": "agenda" for i in range(30)}), members,
-                                 chosen, exc.http_status)
+        return _new_meeting_page(page, form.fail(exc, AGENDA_FIELDS), members, chosen, exc.http_status)
     flash(gettext("Meeting scheduled; the invitations are on their way by e-mail."), "success")
     return redirect(url_for("web.meeting", sid=sid, mid=meeting["id"]))
+
+
+def _meeting_payload(form: Form, chosen: list[str]) -> dict:
+    return {"title": form.get("title"), "kind": form.get("kind"), "date": form.get("date"),
+            "start": form.get("start"), "end": form.get("end"), "place": form.get("place"),
+            "visio_url": form.optional("visio_url"), "agenda": lines(form.get("agenda")), "invitee_ids": chosen}
+
+
+AGENDA_FIELDS = {f"agenda.{i}": "agenda" for i in range(30)}
 
 
 def _new_meeting_page(page: Page, form: Form, members: list[dict], chosen: list[str], status: int = 200):
     return render_page("meeting_new.html", page, active="meetings", status=status, form=form, members=members,
                        chosen=set(chosen), kinds=list(MEETING_KINDS))
+
+
+@bp.route("/app/s/<sid>/meetings/<mid>/edit", methods=["GET", "POST"])
+def edit_meeting(sid: str, mid: str):
+    """Change a scheduled meeting; the service e-mails the update (iCalendar SEQUENCE + 1)."""
+    page = structure_page(sid)
+    found = _meeting(page, mid)
+    members = rpc("identity", "list_members", sid)
+    if request.method == "GET":
+        if not (page.is_coordinator or found["organizer_id"] == page.user_id):
+            raise Forbidden("Only the organiser or a coordinator can do this.")
+        if found["status"] != "scheduled":
+            flash(gettext("Only a scheduled meeting can be changed."), "error")
+            return redirect(url_for("web.meeting", sid=sid, mid=mid))
+        form = Form({"title": found["title"], "kind": found["kind"], "date": found["date"], "start": found["start"],
+                     "end": found["end"], "place": found.get("place") or "", "visio_url": found.get("visio_url") or "",
+                     "agenda": "\n".join(found["agenda"])})
+        return _edit_meeting_page(page, found, form, members, [p["user_id"] for p in found["invitees"]])
+    form = Form.from_request()
+    chosen = request.form.getlist("invitee_ids")
+    try:
+        rpc("meetings", "update_meeting", page.user_id, sid, mid, _meeting_payload(form, chosen))
+    except (Invalid, Forbidden, Conflict) as exc:
+        return _edit_meeting_page(page, found, form.fail(exc, AGENDA_FIELDS), members, chosen, exc.http_status)
+    flash(gettext("Meeting updated; the invitees are told by e-mail."), "success")
+    return redirect(url_for("web.meeting", sid=sid, mid=mid))
+
+
+def _edit_meeting_page(page: Page, found: dict, form: Form, members: list[dict], chosen: list[str],
+                       status: int = 200):
+    return render_page("meeting_edit.html", page, active="meetings", status=status, form=form, meeting=found,
+                       members=members, chosen=set(chosen), kinds=list(MEETING_KINDS))
 
 
 @bp.get("/app/s/<sid>/meetings/<mid>")

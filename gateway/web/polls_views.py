@@ -4,15 +4,17 @@ from __future__ import annotations
 from flask import Response, flash, redirect, request, url_for
 from flask_babel import gettext
 from maillage_shared.contracts.meetings import ANSWERS, MEETING_KINDS
-from maillage_shared.errors import Conflict, Forbidden, Invalid
+from maillage_shared.errors import Conflict, Forbidden, Invalid, NotFound
 
 from ..context import rpc
 from .forms import Form
-from .i18n import service_message
+from .i18n import N_, service_message
 from .meeting_forms import EXTRA_ROWS, row_count, slots_payload
 from .pages import Page, bp, render_page, structure_page
 
 INITIAL_SLOT_ROWS = 3
+# The meetings service's message when a closed poll is deleted (extracted for translation).
+POLLS_SERVICE_MESSAGES = (N_("This poll is closed: it led to a meeting and cannot be deleted."),)
 
 
 @bp.route("/app/s/<sid>/polls/new", methods=["GET", "POST"])
@@ -54,7 +56,8 @@ def poll(sid: str, poll_id: str):
 def _poll_page(page: Page, found: dict, vote_form: Form | None = None, status: int = 200):
     vote_form = vote_form or Form({f"answers.{slot_id}": answer for slot_id, answer in found["my_answers"].items()})
     return render_page("poll.html", page, active="meetings", status=status, poll=found, vote_form=vote_form,
-                       answers=ANSWERS, manager=page.is_coordinator or found["created_by"] == page.user_id)
+                       answers=ANSWERS, manager=page.is_coordinator or found["created_by"] == page.user_id,
+                       can_delete=page.is_coordinator and found["status"] == "open")
 
 
 @bp.post("/app/s/<sid>/polls/<poll_id>/votes")
@@ -86,6 +89,28 @@ def close_poll(sid: str, poll_id: str):
         return redirect(url_for("web.poll", sid=sid, poll_id=poll_id))
     flash(gettext("Poll closed: the meeting is scheduled and the invitations are on their way."), "success")
     return redirect(url_for("web.meeting", sid=sid, mid=meeting["id"]))
+
+
+@bp.route("/app/s/<sid>/polls/<poll_id>/delete", methods=["GET", "POST"])
+def delete_poll(sid: str, poll_id: str):
+    """Coordinators delete a poll still open, after a confirmation page."""
+    page = structure_page(sid)
+    found = rpc("meetings", "get_poll", page.user_id, sid, poll_id)
+    if not page.is_coordinator:
+        raise Forbidden("Only a coordinator of this structure can do this.")
+    if request.method == "GET":
+        if found["status"] != "open":
+            flash(service_message(POLLS_SERVICE_MESSAGES[0]), "error")
+            return redirect(url_for("web.poll", sid=sid, poll_id=poll_id))
+        return render_page("poll_delete.html", page, active="meetings", poll=found)
+    try:
+        rpc("meetings", "delete_poll", page.user_id, sid, poll_id)
+    except (Conflict, Forbidden, NotFound) as exc:
+        flash(service_message(exc.message), "error")
+        return redirect(url_for("web.poll", sid=sid, poll_id=poll_id) if isinstance(exc, Conflict)
+                        else url_for("web.meetings", sid=sid))
+    flash(gettext("Poll deleted."), "success")
+    return redirect(url_for("web.meetings", sid=sid))
 
 
 @bp.get("/app/s/<sid>/polls/<poll_id>/answers.csv")

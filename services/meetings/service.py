@@ -101,6 +101,10 @@ class MeetingsService:
         return MeetingSchema().dump(polls.close_poll(self.ctx, actor_id, structure_id, poll_id, request))
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def delete_poll(self, actor_id, structure_id, poll_id):
+        polls.delete_poll(self.ctx, actor_id, structure_id, poll_id)
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
     def poll_csv(self, actor_id, structure_id, poll_id):
         return polls.poll_csv(self.ctx, actor_id, structure_id, poll_id)
 

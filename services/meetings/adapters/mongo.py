@@ -145,6 +145,10 @@ class MongoPolls(_Repository):
             "closed_at": at}})
         return result.modified_count == 1
 
+    def delete_open(self, structure_id: str, poll_id: str) -> bool:
+        result = self.collection.delete_one({"_id": poll_id, "structure_id": structure_id, "status": "open"})
+        return result.deleted_count == 1
+
     def reopen(self, poll_id: str) -> None:
         self.collection.update_one({"_id": poll_id, "status": "closed"}, {"$set": {
             "status": "open", "chosen_slot_id": None, "meeting_id": None, "closed_by": None, "closed_at": None}})

@@ -15,7 +15,7 @@ from maillage_shared.errors import Conflict, Invalid, NotFound
 
 from . import meetings as meeting_use_cases
 from . import notices
-from .access import get_poll, require_manager, require_organiser_role, team
+from .access import get_poll, require_coordinator, require_manager, require_organiser_role, team
 from .context import MeetingsContext
 from .model import OPEN, Poll
 from .schedule import in_paris, local_slot
@@ -23,6 +23,7 @@ from .views import poll_summary, poll_view, tally
 
 ANSWER_LABELS_FR = {"yes": "oui", "maybe": "si besoin", "no": "non"}
 CLOSED_POLL = "This poll is closed; answers can no longer change."
+CLOSED_POLL_STAYS = "This poll is closed: it led to a meeting and cannot be deleted."
 
 
 def create_poll(ctx: MeetingsContext, actor_id: str, structure_id: str, request: dict, *, notify: bool = True,
@@ -112,6 +113,16 @@ def close_poll(ctx: MeetingsContext, actor_id: str, structure_id: str, poll_id: 
     except BaseException:
         ctx.polls.reopen(poll.id)
         raise
+
+
+def delete_poll(ctx: MeetingsContext, actor_id: str, structure_id: str, poll_id: str) -> None:
+    """A coordinator deletes a poll still open (its pending e-mails go with it); a closed poll
+    led to a meeting and stays."""
+    actor, _ = team(ctx, structure_id, actor_id)
+    poll = get_poll(ctx, structure_id, poll_id)
+    require_coordinator(actor)
+    if poll.status != OPEN or not ctx.polls.delete_open(structure_id, poll.id):
+        raise Conflict(CLOSED_POLL_STAYS)
 
 
 def poll_csv(ctx: MeetingsContext, actor_id: str, structure_id: str, poll_id: str) -> str:

@@ -218,3 +218,23 @@ def test_voting_on_a_closed_poll_is_a_conflict(platform, team):
     error = expect_error(team["doctor"].api(platform.base_url).call(
         "PUT", f"/polls/{poll['id']}/votes", json={"answers": {slot: "yes"}}), 409, "conflict")
     assert "closed" in error["message"]
+
+
+def test_a_coordinator_deletes_an_open_poll_but_not_a_closed_one(platform, team, spec):
+    api, sid = team["api"], team["sid"]
+    poll = expect(api.post(f"/structures/{sid}/polls", json={
+        "title": "À supprimer", "kind": "other", "slots": [{"date": later(6), "start": "08:00", "end": "09:00"}]}), 201)
+
+    expect_error(team["doctor"].api(platform.base_url).delete(f"/polls/{poll['id']}"), 403, "forbidden")
+    deleted = api.delete(f"/polls/{poll['id']}")
+    assert deleted.status_code == 204 and not mismatches(spec, deleted)
+    expect_error(api.get(f"/polls/{poll['id']}"), 404, "not_found")
+    expect_error(api.delete(f"/polls/{poll['id']}"), 404, "not_found")
+    assert poll["id"] not in [p["id"] for p in expect(api.get(f"/structures/{sid}/polls"), 200)]
+
+    kept = expect(api.post(f"/structures/{sid}/polls", json={
+        "title": "Gardé", "kind": "other", "slots": [{"date": later(6), "start": "10:00", "end": "11:00"}]}), 201)
+    expect(api.post(f"/polls/{kept['id']}/close", json={"slot_id": kept["slots"][0]["id"]}), 201)
+    error = expect_error(api.delete(f"/polls/{kept['id']}"), 409, "conflict")
+    assert "cannot be deleted" in error["message"]
+    assert expect(api.get(f"/polls/{kept['id']}"), 200)["status"] == "closed"

@@ -60,6 +60,13 @@ class FakePolls:
             "closed", slot_id, meeting_id, by, at)
         return True
 
+    def delete_open(self, structure_id, poll_id):
+        poll = self.rows.get(poll_id)
+        if poll is None or poll.structure_id != structure_id or poll.status != "open":
+            return False
+        del self.rows[poll_id]
+        return True
+
     def reopen(self, poll_id):
         poll = self.rows[poll_id]
         poll.status, poll.chosen_slot_id, poll.meeting_id, poll.closed_by, poll.closed_at = (

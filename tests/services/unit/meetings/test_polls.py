@@ -144,3 +144,22 @@ def test_the_csv_has_one_row_per_respondent_and_totals(make_poll, ctx):
     assert lines[0] == "Nom;Prénom;03/12/2026 12:30-14:00"
     assert lines[1] == "Leroy;Paul;si besoin"
     assert lines[-2:] == ["Total si besoin;;1", "Total non;;0"]
+
+
+def test_a_coordinator_deletes_an_open_poll_but_not_a_closed_one(make_poll, ctx):
+    open_poll, closed_poll = make_poll(actor=PAUL), make_poll()
+    polls.close_poll(ctx, COORD, SID, closed_poll["id"], {"slot_id": closed_poll["slots"][0]["id"]})
+
+    with pytest.raises(Forbidden):
+        polls.delete_poll(ctx, PAUL, SID, open_poll["id"])  # its organiser, not a coordinator
+    with pytest.raises(NotFound):
+        polls.delete_poll(ctx, "u-other", OTHER_SID, open_poll["id"])  # another structure's coordinator
+    with pytest.raises(Conflict, match="cannot be deleted"):
+        polls.delete_poll(ctx, COORD, SID, closed_poll["id"])
+    assert ctx.polls.get(SID, open_poll["id"]) is not None
+
+    polls.delete_poll(ctx, COORD, SID, open_poll["id"])
+
+    assert ctx.polls.get(SID, open_poll["id"]) is None and ctx.polls.get(SID, closed_poll["id"]) is not None
+    with pytest.raises(NotFound):
+        polls.delete_poll(ctx, COORD, SID, open_poll["id"])
