@@ -23,6 +23,7 @@ from maillage_shared.errors import (
     MaillageError,
     NotFound,
     PayloadTooLarge,
+    ServiceUnavailable,
     UnsupportedMediaType,
 )
 from marshmallow import ValidationError
@@ -138,7 +139,8 @@ def documents(sid: str):
 @bp.get("/app/s/<sid>/documents/new")
 def new_document(sid: str):
     page = structure_page(sid)
-    form = Form({"folder": request.args.get("folder", "") if _is_folder(request.args.get("folder", "")) else ""})
+    form = Form({"folder": request.args.get("folder", "") if _is_folder(request.args.get("folder", "")) else "",
+                 "project_id": request.args.get("project_id", "")[:64]})
     return _upload_page(page, form)
 
 
@@ -151,6 +153,7 @@ def upload_document(sid: str):
             "filename": filename, "content_type": file_type or "application/octet-stream",
             "title": fields.get("title", "").strip() or None, "folder": fields.get("folder", "").strip(),
             "tags": [t.strip() for t in fields.get("tags", "").split(",") if t.strip()],
+            "project_id": fields.get("project_id", "").strip() or None,
             "restricted_to": [page.user_id] if fields.get("private") else [],
             "version_note": fields.get("version_note", "").strip()})
 
@@ -213,10 +216,19 @@ def _streamed_upload(page: Page, payload, failed_page):
     return redirect(location, 303)
 
 
+def _project_options(page: Page) -> list[tuple[str, str]] | None:
+    """The structure's open projects a document can belong to; None when the projects service is away."""
+    try:
+        found = rpc("projects", "list_projects", page.user_id, page.sid, {})
+    except ServiceUnavailable:
+        return None
+    return [(p["id"], p["title"]) for p in found if not p.get("archived")]
+
+
 def _upload_page(page: Page, form: Form, status: int = 200):
     folders = rpc("documents", "folders", page.user_id, page.sid)
     return render_page("document_upload.html", page, active="documents", status=status, form=form, folders=folders,
-                       max_bytes=file_streams.max_bytes())
+                       projects=_project_options(page), max_bytes=file_streams.max_bytes())
 
 
 # A document ------------------------------------------------------------------------------

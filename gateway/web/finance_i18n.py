@@ -3,6 +3,8 @@ indicator asks for, money and points in French, and the reasons the finance serv
 (code + English text + parameters), translated through the catalogue with their parameters."""
 from __future__ import annotations
 
+import re
+
 from flask_babel import gettext
 from maillage_shared.contracts.finance import PAYMENT_KINDS, REASON_MESSAGES
 from maillage_shared.contracts.projects import ACI_MISSION_TOPICS
@@ -105,3 +107,26 @@ def _part_label(source: str) -> str:
     if source.startswith("key:"):
         return gettext("Key %(n)s", n=int(source.split(":")[1]) + 1)
     return label(PART_LABELS, source)
+
+
+# Catalogue overrides (instance admins) --------------------------------------------------------------
+# The finance service's messages about overrides (the French is in messages.po).
+OVERRIDE_MESSAGES = (
+    N_("No such catalogue."), N_("Unknown value path."), N_("Invalid value."),
+    N_("Expected a text such as 04-30."),
+    N_("Expected a whole number, 0 or more (points or cents), or null."),
+)
+NO_VALUE_AT = re.compile(r"^(\S+) has no value at (.+)\.$")
+
+
+def override_message(text: str) -> str:
+    """The service's « <catalogue> has no value at <path>. », in the page's language."""
+    match = NO_VALUE_AT.match(text or "")
+    if match:
+        return gettext("%(catalogue)s has no value at %(path)s.", catalogue=match.group(1), path=match.group(2))
+    return text
+
+
+def catalogue_value(value) -> str:
+    """A catalogue value as shown and typed: « 1000 », « 04-30 », « — » for none."""
+    return "—" if value is None else str(value)

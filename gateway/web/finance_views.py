@@ -7,9 +7,9 @@ import base64
 import re
 import uuid
 
-from flask import Response, flash, redirect, url_for
+from flask import Response, flash, redirect, request, url_for
 from flask_babel import gettext
-from maillage_shared.errors import Forbidden, Invalid
+from maillage_shared.errors import Forbidden, Invalid, NotFound
 
 from ..context import rpc
 from . import finance_i18n as fi
@@ -317,6 +317,78 @@ def save_policy(sid: str, year: int):
         return _distribution_page(page, year, form.fail(exc, field_map), exc.http_status)
     flash(gettext("Distribution rules saved: the shares are recomputed."), "success")
     return redirect(url_for("web.finance_distribution", sid=sid, year=year))
+
+
+# Catalogue overrides (instance admins) -------------------------------------------------------------
+# Instance-wide, shown under a structure's finance pages to keep their navigation. The finance
+# service decides who is an instance admin (MAILLAGE_INSTANCE_ADMINS): anyone else gets its Forbidden.
+
+OVERRIDE_FIELDS = {"catalogue_id": "catalogue_id", "path": "field", "value": "value", "reason": "reason",
+                   "clear": "clear"}
+WHOLE_NUMBER = re.compile(r"^-?\d+$")
+
+
+@bp.get("/app/s/<sid>/finance/<int:year>/catalogue")
+def finance_catalogue(sid: str, year: int):
+    page = structure_page(sid)
+    form = Form({name: request.args.get(name, "")[:200] for name in ("catalogue_id", "indicator", "field")})
+    return _catalogue_page(page, year, form)
+
+
+def _catalogue_page(page: Page, year: int, form: Form, status: int = 200):
+    catalogues = rpc("finance", "list_catalogues", page.user_id)
+    history = rpc("finance", "override_history", page.user_id)
+    names = {m["user_id"]: f"{m['first_name']} {m['last_name']}".strip()
+             for m in rpc("identity", "list_members", page.sid)}
+    latest = {}
+    for change in history:  # newest first
+        latest.setdefault((change["catalogue_id"], change["path"]), change)
+    current = [{"catalogue": catalogue, "value": value, "change": latest.get((catalogue["id"], value["path"]))}
+               for catalogue in catalogues for value in catalogue["values"] if value["overridden"]]
+    paths = {value["path"] for catalogue in catalogues for value in catalogue["values"]}
+    indicators = sorted({path.split(".")[1] for path in paths if path.startswith("indicators.")})
+    field_names = sorted({path.split(".", 2)[2] if path.startswith("indicators.") and path.count(".") >= 2 else path
+                          for path in paths})
+    return render_page("finance_catalogue.html", page, active="finance", status=status, year=year, form=form,
+                       catalogue_options=[(c["id"], f"{c['title']} ({c['id']})") for c in catalogues], current=current, history=history, indicators=indicators,
+                       field_names=field_names, who=lambda uid: names.get(uid) or uid,
+                       value_text=fi.catalogue_value, **fi.template_helpers())
+
+
+def override_payload(form: Form) -> dict:
+    indicator, field = form.get("indicator"), form.get("field")
+    path = f"indicators.{indicator}.{field}" if indicator and field else field
+    clear = _check(form, "clear")
+    raw = form.get("value").replace("\u00a0", "").strip()
+    if not field:
+        form.add_error("field", gettext("Enter the field to change."))
+    if not clear and not raw:
+        form.add_error("value", gettext("Enter the new value, or go back to the file's value."))
+    value = None if clear else int(raw.replace(" ", "")) if WHOLE_NUMBER.match(raw.replace(" ", "")) else raw
+    return {"catalogue_id": form.get("catalogue_id"), "path": path, "value": value, "clear": clear,
+            "reason": form.get("reason")}
+
+
+@bp.post("/app/s/<sid>/finance/<int:year>/catalogue")
+def override_catalogue_value(sid: str, year: int):
+    page = structure_page(sid)
+    form = Form.from_request()
+    payload = override_payload(form)
+    if form.errors:
+        return _catalogue_page(page, year, form, 400)
+    try:
+        change = rpc("finance", "override_value", page.user_id, payload)
+    except NotFound as exc:  # no such catalogue
+        form.add_error("catalogue_id", fi.override_message(exc.message))
+        return _catalogue_page(page, year, form.fail(exc), 400)
+    except Invalid as exc:
+        if "path" in (exc.fields or {}):
+            form.add_error("field", fi.override_message(exc.fields["path"]))
+        return _catalogue_page(page, year, form.fail(exc, OVERRIDE_FIELDS), exc.http_status)
+    flash(gettext("%(path)s of %(catalogue)s is now %(value)s: every ledger using it is recomputed.",
+                  path=change["path"], catalogue=change["catalogue_id"], value=fi.catalogue_value(change["after"])),
+          "success")
+    return redirect(url_for("web.finance_catalogue", sid=sid, year=year))
 
 
 # Report downloads -----------------------------------------------------------------------------------

@@ -52,6 +52,7 @@ def replies(**more) -> dict:
             ("documents", "get_document"): DOCUMENT, ("documents", "folders"): [{"folder": "Protocoles", "documents": 1}],
             ("documents", "list_documents"): [], ("documents", "list_protocols"): [],
             ("documents", "begin_document_upload"): TICKET, ("documents", "begin_version_upload"): TICKET,
+            ("projects", "list_projects"): [],
             ("documents", "complete_upload"): DOCUMENT, ("documents", "abort_upload"): None}
     base.update({("documents", name): value for name, value in more.items()})
     return base
@@ -386,3 +387,62 @@ def test_the_protocol_downloads_as_fhir_json(client_with):
     assert response.status_code == 200 and response.mimetype == "application/fhir+json"
     assert 'filename="ProtocoleAVK.fhir.json"' in response.headers["Content-Disposition"]
     assert response.json == plan
+
+
+# Attaching an upload to a project ---------------------------------------------------------------
+
+PROJECTS = [{"id": "p1", "title": "Parcours insuffisance cardiaque", "status": "in_progress", "archived": False,
+             "restricted": False, "lead_id": USER_ID},
+            {"id": "p2", "title": "Ancien projet", "status": "done", "archived": True, "restricted": False,
+             "lead_id": USER_ID}]
+
+
+def test_the_upload_form_offers_the_structure_s_open_projects(client_with):
+    client, pool, _ = client_with()
+    pool.replies[("projects", "list_projects")] = PROJECTS
+
+    html = text(client.get(f"/app/s/{SID}/documents/new?project_id=p1"))
+
+    assert "Projet" in html and "Aucun : toute la structure" in html
+    assert '<option value="p1" selected>Parcours insuffisance cardiaque</option>' in html
+    assert "Ancien projet" not in html
+    assert pool.args_of("list_projects") == (USER_ID, SID, {})
+
+
+def test_without_the_projects_service_the_form_still_works(client_with):
+    from maillage_shared.errors import ServiceUnavailable
+
+    client, pool, store = client_with()
+    pool.replies[("projects", "list_projects")] = ServiceUnavailable("The platform is busy.")
+
+    html = text(client.get(f"/app/s/{SID}/documents/new"))
+    assert 'name="project_id"' not in html and 'name="file"' in html
+
+    body, content_type = multipart([("csrf_token", csrf(client)), ("file", ("avk.pdf", PDF, "application/pdf"))])
+    response = client.post(f"/app/s/{SID}/documents/new", data=body, content_type=content_type)
+    assert response.status_code == 303 and pool.args_of("begin_document_upload")[2]["project_id"] is None
+
+
+def test_an_upload_attached_to_a_project_sends_its_id(client_with):
+    client, pool, store = client_with()
+    body, content_type = multipart([("csrf_token", csrf(client)), ("project_id", "p1"),
+                                    ("file", ("avk.pdf", PDF, "application/pdf"))])
+
+    response = client.post(f"/app/s/{SID}/documents/new", data=body, content_type=content_type)
+
+    assert response.status_code == 303
+    assert pool.args_of("begin_document_upload")[2]["project_id"] == "p1"
+
+
+def test_a_project_refused_by_the_service_is_named_next_to_the_select(client_with):
+    error = Invalid("No such project in this structure.", {"project_id": "No such project in this structure."})
+    client, pool, store = client_with(begin_document_upload=error)
+    pool.replies[("projects", "list_projects")] = PROJECTS
+    body, content_type = multipart([("csrf_token", csrf(client)), ("project_id", "p9"),
+                                    ("file", ("avk.pdf", PDF, "application/pdf"))])
+
+    response = client.post(f"/app/s/{SID}/documents/new", data=body, content_type=content_type)
+
+    html = text(response)
+    assert response.status_code == 400 and store.objects == {}
+    assert 'id="f-project-id-error"' in html and "Aucun projet de ce nom dans cette structure." in html
