@@ -39,7 +39,7 @@ lint: install ## Lint the code
 	@$(VENV)/bin/ruff check shared services gateway infra tests benchmarks
 
 bench: install ## Measure the gateway and RPC round trips; writes BENCHMARKS.md
-	@$(PY) -m benchmarks.run
+	@$(PY) -m benchmarks.all
 
 openapi: install ## Regenerate the committed OpenAPI document
 	@$(PY) -m gateway.openapi > docs/openapi.json && echo "docs/openapi.json updated"
