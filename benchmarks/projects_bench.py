@@ -26,6 +26,7 @@ import re
 import signal
 import statistics
 import sys
+import threading
 import time
 import warnings
 from collections import defaultdict
@@ -39,11 +40,11 @@ import requests
 
 from tests.platform.helpers import signup_payload
 
-from .cpu import CpuMeter
-from .load import CellResult, run_http_cell, time_calls
+from .cpu import CpuMeter, CpuUsage
+from .load import time_calls
 from .metrics import GATEWAY_RPC, HTTP, SERVICE_RPC, Histogram, MetricsProbe
 from .report import machine_facts
-from .run import Observation, wait_for_quiet
+from .run import wait_for_quiet
 from .stack import Stack, running_platform
 from .stats import Latency
 
@@ -78,6 +79,8 @@ MY_TASKS = Endpoint("GET /api/v1/me/tasks", f"{API}/me/tasks", (("projects", "my
                     ("identity", "get_me"))
 ENDPOINTS = (DASHBOARD, MY_TASKS)
 RAW_ANSWER = "tasks: Mongo-wire answer (raw BSON, same query)"
+DECODING = "tasks: pymongo decoding of those documents"
+ENTITIES = "tasks: documents → `Task` entities"
 ONE_BATCH = "tasks: the same, in one batch instead of 101 documents per round trip"
 
 
@@ -92,7 +95,6 @@ class BenchSettings:
     duration_s: float = 8.0
     max_window_s: float = 16.0   # a slow cell's measured window is lengthened up to this
     max_warmup_s: float = 10.0
-    max_requests: int = 20000
     quiet_patience_s: float = 30
 
     @classmethod
@@ -118,8 +120,31 @@ class Dataset:
 
 
 @dataclass
+class CellRun:
+    """One cell: ``clients`` keep-alive clients sending requests back to back. Latencies are those
+    of the requests started inside the measured window; the rate counts the requests completed
+    inside it, like the CPU. (``benchmarks.load`` divides the started ones by the time until the
+    last of them ends: right for fast requests, but with many clients and multi-second requests
+    that counts the drain after the window as if it were load.)"""
+    clients: int
+    latency: Latency
+    served: int                 # requests completed inside the window
+    window_s: float
+    errors: int                 # failed requests started inside the window
+    warmup_errors: int          # and during the warm-up
+    first_error: str | None
+    cpu: CpuUsage | None = None
+    metrics_before: dict = field(default_factory=dict)
+    metrics_after: dict = field(default_factory=dict)
+
+    @property
+    def rate(self) -> float:
+        return self.served / self.window_s if self.window_s > 0 else 0.0
+
+
+@dataclass
 class Cell:
-    result: CellResult
+    result: CellRun
     warmup_s: float
     window_s: float
     in_flask_ms: float | None
@@ -335,6 +360,58 @@ def settle(meter: CpuMeter, idle_cores: float) -> float:
     return time.monotonic() - began
 
 
+def run_cell(url: str, headers: dict[str, str], clients: int, warmup_s: float, window_s: float, meter: CpuMeter,
+             probe: MetricsProbe, timeout_s: float) -> CellRun:
+    """Clients start together, warm up, then the window: CPU sampled exactly at its two ends,
+    the platform's metrics scraped from its start (on a thread: a saturated gateway answers
+    /metrics late) and after its end. Requests started in the window run to completion."""
+    start_at = time.perf_counter() + 0.3  # time for every thread to open its session
+    window_start = start_at + warmup_s
+    window_end = window_start + window_s
+    records: list[list[tuple[float, float, bool]]] = [[] for _ in range(clients)]
+    first_error: list[str] = []
+
+    def client(index: int) -> None:
+        with requests.Session() as session:
+            session.headers.update(headers)
+            time.sleep(max(0.0, start_at - time.perf_counter()))
+            while (began := time.perf_counter()) < window_end:
+                try:
+                    response = session.get(url, timeout=timeout_s)
+                    ok = response.status_code == 200
+                    if not ok and not first_error:
+                        first_error.append(f"HTTP {response.status_code}: {response.text[:200]}")
+                except requests.RequestException as exc:
+                    ok = False
+                    if not first_error:
+                        first_error.append(repr(exc)[:200])
+                records[index].append((began, time.perf_counter(), ok))
+
+    threads = [threading.Thread(target=client, args=(i,), daemon=True, name=f"client-{i}") for i in range(clients)]
+    for thread in threads:
+        thread.start()
+    time.sleep(max(0.0, window_start - time.perf_counter()))
+    cpu_before = meter.sample()
+    scraped: dict = {}
+    scraper = threading.Thread(target=lambda: scraped.update(before=probe.snapshot()), daemon=True)
+    scraper.start()
+    time.sleep(max(0.0, window_end - time.perf_counter()))
+    cpu = meter.usage(cpu_before, meter.sample())
+    scraper.join()
+    metrics_after = probe.snapshot()
+    for thread in threads:
+        thread.join(timeout_s + 5)
+    done = [record for per_client in records for record in per_client]
+    latencies = [end - began for began, end, ok in done if ok and window_start <= began < window_end]
+    return CellRun(clients, Latency.of(latencies, window_s),
+                   served=sum(1 for _, end, ok in done if ok and window_start <= end < window_end),
+                   window_s=window_s,
+                   errors=sum(1 for began, _, ok in done if not ok and began >= window_start),
+                   warmup_errors=sum(1 for began, _, ok in done if not ok and began < window_start),
+                   first_error=first_error[0] if first_error else None, cpu=cpu,
+                   metrics_before=scraped.get("before", {}), metrics_after=metrics_after)
+
+
 def measure_endpoint(stack: Stack, endpoint: Endpoint, data: Dataset, meter: CpuMeter, probe: MetricsProbe,
                      settings: BenchSettings, idle_cores: float) -> list[Cell]:
     url = endpoint_url(stack, endpoint, data)
@@ -348,12 +425,8 @@ def measure_endpoint(stack: Stack, endpoint: Endpoint, data: Dataset, meter: Cpu
         warmup, window = cell_timing(settings, clients, best_rate)
         log(f"{endpoint.label}, {clients} client(s), {warmup:.1f} s + {window:.1f} s")
         meter.refresh()
-        observation = Observation(meter, probe)
-        result = run_http_cell(url, headers, clients, warmup_s=warmup, duration_s=window,
-                               max_requests=settings.max_requests, window=observation,
-                               timeout_s=max(30.0, 3 * window))
-        result.cpu = observation.cpu
-        before, after = observation.metrics_before, observation.metrics_after
+        result = run_cell(url, headers, clients, warmup, window, meter, probe, timeout_s=max(60.0, 3 * window))
+        before, after = result.metrics_before, result.metrics_after
         calls = [*endpoint.gateway_calls, endpoint.inner_call]
         cell = Cell(result, warmup, window,
                     _mean_ms(before, after, "gateway", HTTP, {"endpoint": endpoint.rule, "method": "GET"}),
@@ -364,10 +437,11 @@ def measure_endpoint(stack: Stack, endpoint: Endpoint, data: Dataset, meter: Cpu
         cell.relay_s, cell.relay_passes = Histogram(SERVICE_RPC, {"service": "projects", "method": "relay_events"}
                                                     ).delta(before.get("projects", {}), after.get("projects", {}))
         lat = result.latency
-        log(f"  p50 {lat.p50_ms:.0f} ms, p99 {lat.p99_ms:.0f} ms, {lat.rate:.1f} req/s, {lat.count} requests, "
-            f"{result.errors} errors" + (f" (first: {result.first_error})" if result.first_error else ""))
-        if lat.count:
-            best_rate = max(best_rate or 0.0, lat.rate)
+        log(f"  p50 {lat.p50_ms:.0f} ms, p99 {lat.p99_ms:.0f} ms, {result.rate:.1f} req/s, {lat.count} requests, "
+            f"{result.errors} errors ({result.warmup_errors} in the warm-up)"
+            + (f"; first: {result.first_error}" if result.first_error else ""))
+        if result.served:
+            best_rate = max(best_rate or 0.0, result.rate)
         cells.append(cell)
     return cells
 
@@ -395,17 +469,20 @@ class _Timed:
 def replay(stack: Stack, cluster, data: Dataset, settings: BenchSettings) -> dict[str, Replay]:
     """The dashboard and the personal view computed here by the service's own code (its domain,
     repositories and contract schemas) on the same database, the identity calls going over RPC
-    as in the service; each step timed. The tasks read is split further by issuing the same
-    query as raw BSON (the server's answer and its transfer) and as decoded dicts."""
+    as in the service; each step timed. The tasks read is split further: the same query as raw
+    BSON (the server's answer and its transfer), then decoding those documents and turning them
+    into entities, timed here."""
+    import bson
     from bson.codec_options import CodecOptions
     from bson.raw_bson import RawBSONDocument
     from maillage_shared.contracts.projects import DashboardSchema, TaskSummarySchema
     from maillage_shared.mongo import connect, service_database
 
     from services.projects.adapters.identity import IdentityDirectory
-    from services.projects.adapters.mongo import repositories
+    from services.projects.adapters.mongo import from_document, repositories
     from services.projects.domain import overview
     from services.projects.domain.context import ProjectsContext
+    from services.projects.domain.model import Task
 
     client = connect(stack.settings)
     try:
@@ -442,17 +519,17 @@ def replay(stack: Stack, cluster, data: Dataset, settings: BenchSettings) -> dic
                 step["marshmallow dump"] = done_dump - computed
                 step["JSON encoding of the reply"] = ended - done_dump
                 began = time.perf_counter()
-                list(raw_tasks.find(tasks_query))
-                raw_s = time.perf_counter() - began
+                raw = list(raw_tasks.find(tasks_query))
+                step[RAW_ANSWER] = time.perf_counter() - began
                 began = time.perf_counter()
-                list(db["tasks"].find(tasks_query))
-                decoded_s = time.perf_counter() - began
+                decoded = [bson.decode(document.raw, codec_options=db["tasks"].codec_options) for document in raw]
+                step[DECODING] = time.perf_counter() - began
+                began = time.perf_counter()
+                [from_document(Task, document) for document in decoded]
+                step[ENTITIES] = time.perf_counter() - began
                 began = time.perf_counter()
                 list(raw_tasks.find(tasks_query).batch_size(100_000))
-                one_batch_s = time.perf_counter() - began
-                step[RAW_ANSWER] = raw_s
-                step["tasks: pymongo decoding (same query)"] = max(decoded_s - raw_s, 0.0)
-                step[ONE_BATCH] = one_batch_s
+                step[ONE_BATCH] = time.perf_counter() - began
                 for name, seconds in step.items():
                     samples[name].append(seconds * 1000)
             replays[label] = Replay({name: statistics.median(values[1:]) for name, values in samples.items()},
@@ -578,7 +655,7 @@ def _share(part: float | None, whole: float | None) -> str:
 
 
 def _cpu_ms(cell: Cell) -> dict[str, float]:
-    cpu, count = cell.result.cpu, cell.result.latency.count
+    cpu, count = cell.result.cpu, cell.result.served
     if cpu is None or count == 0:
         return {}
     per = 1000 / count
@@ -594,62 +671,70 @@ def what_dominates(results: Results, endpoint: Endpoint) -> list[str]:
     one, last = cells[0], cells[-1]
     key = f"projects.{endpoint.projects_method}"
     inner = ".".join(endpoint.inner_call)
-    client_mean = one.result.latency.mean_ms
-    in_worker = one.in_worker_ms.get(key)
     short = endpoint.label.replace("GET /api/v1", "")
     text = []
-    if client_mean == client_mean and in_worker is not None:
-        rest = client_mean - in_worker
+    in_worker, rtt, flask = one.in_worker_ms.get(key), one.gateway_rpc_ms.get(key), one.in_flask_ms
+    client_mean = one.result.latency.mean_ms
+    if None not in (in_worker, rtt, flask) and client_mean == client_mean:
+        # each part from the same histograms over the same window, so they are consistent with each other
+        gateway_own = max(flask - rtt, 0.0)
+        transport = max(rtt - in_worker, 0.0)
+        before = max(client_mean - flask, 0.0)
+        whole = in_worker + gateway_own + transport + before
         text.append(
-            f"**`{short}`, one client:** of {ms(client_mean)} ms per request, {ms(in_worker)} ms "
-            f"({_share(in_worker, client_mean)}) is spent inside the projects worker (`{key}`); everything else — "
-            f"HTTP, the gateway's token check{' and membership RPC' if len(endpoint.gateway_calls) > 1 else ''}, "
-            f"RabbitMQ both ways, JSON — is {ms(rest)} ms. Inside the worker, the service's own call to "
+            f"**`{short}`, one client** ({ms(client_mean)} ms per request as the client sees it): the projects "
+            f"worker (`{key}`) accounts for {ms(in_worker)} ms ({_share(in_worker, whole)}); the gateway's own "
+            f"work — token check{', the membership RPC to identity' if len(endpoint.gateway_calls) > 1 else ''}, "
+            f"JSON — {ms(gateway_own)} ms; RabbitMQ and Nameko between the gateway and the worker "
+            f"{ms(transport)} ms; HTTP before Flask {ms(before)} ms. Inside the worker, the service's own call to "
             f"`{inner}` takes about {ms(one.in_worker_ms.get(inner))} ms in identity's worker.")
     rep = results.replays.get(endpoint.label)
     if rep:
         steps = {k: v for k, v in rep.steps.items() if not k.startswith("tasks: ")}
         tasks_total = steps.get("tasks.of_projects", 0.0)
-        server = rep.steps.get(RAW_ANSWER, 0.0)
-        decoding = rep.steps.get("tasks: pymongo decoding (same query)", 0.0)
+        decoding = rep.steps.get(DECODING, 0.0)
+        entities = rep.steps.get(ENTITIES, 0.0)
         ranked = sorted(steps.items(), key=lambda kv: -kv[1])
         top = ", ".join(f"{_step_name(k)} {ms(v)} ms ({_share(v, rep.total_ms)})" for k, v in ranked[:4])
         text.append(
             f"Replayed sequentially in the benchmark process, the same code takes {ms(rep.total_ms)} ms: {top}. "
-            f"Reading the {rep.tasks_read:,} task documents of the structure's projects (`tasks.of_projects`) is "
-            f"{ms(tasks_total)} ms, of which the Mongo-wire server's answer (its SQLite read, the documents turned "
-            f"into BSON, the transfer) is about {ms(server)} ms, pymongo's decoding {ms(decoding)} ms and turning "
-            f"the dicts into `Task` entities the remaining {ms(max(tasks_total - server - decoding, 0.0))} ms. "
-            f"The server sends 101 documents per round trip when the driver names no batch size; asked for one "
-            f"batch, the same answer takes {ms(rep.steps.get(ONE_BATCH))} ms.")
+            f"Reading the {rep.tasks_read:,} task documents of the structure's projects (`tasks.of_projects`, one "
+            f"`$in` query on 200 project ids) is {ms(tasks_total)} ms: pymongo's decoding of them takes "
+            f"{ms(decoding)} ms and turning them into `Task` entities {ms(entities)} ms (both timed here on the "
+            f"same documents), so the Mongo-wire server's answer — its SQLite read, the documents turned into BSON, "
+            f"the transfer — is about {ms(max(tasks_total - decoding - entities, 0.0))} ms (the same query as raw "
+            f"BSON: {ms(rep.steps.get(RAW_ANSWER))} ms). The server sends 101 documents per round trip when the "
+            f"driver names no batch size; asked for one batch, the raw answer takes "
+            f"{ms(rep.steps.get(ONE_BATCH))} ms.")
     cpu = _cpu_ms(last)
-    rate = last.result.latency.rate
-    if cpu and last.result.cpu is not None:
+    usage = last.result.cpu
+    if cpu and usage is not None:
         total = sum(cpu.values())
         ranked = sorted(((k, v) for k, v in cpu.items() if k != "other"), key=lambda kv: -kv[1])
         parts = ", ".join(f"{name} {ms(value)}" for name, value in ranked[:4])
-        usage = last.result.cpu
-        busy = usage.machine_busy_fraction
         cores = ", ".join(f"{name} {usage.cores_used(name):.2f}" for name, _ in ranked[:2])
+        mongo = cpu.get("mongo-wire", 0.0)
         text.append(
-            f"**At {last.result.clients} clients** the platform serves {rate:.1f} requests/s with the machine "
-            f"{busy:.0%} busy: each request costs {ms(total)} ms of CPU in all (by process: {parts} ms), so "
-            f"{usage.cores} cores allow about {usage.cores * 1000 / total:.1f} requests/s when fully busy. "
-            f"Cores used during the window: {cores} — the projects service and the Mongo-wire server are one "
-            f"Python process each, so neither can use more than about one core, and the requests queue in front "
-            f"of them (p50 {ms(last.result.latency.p50_ms)} ms; the time *in projects' worker* grows with the "
-            f"clients because the service's 10 workers are green threads taking turns on one core and waiting "
-            f"on the same Mongo-wire server).")
+            f"**At {last.result.clients} clients** the platform completes {last.result.rate:.1f} requests/s "
+            f"(p50 {ms(last.result.latency.p50_ms)} ms, p99 {ms(last.result.latency.p99_ms)} ms) with the machine "
+            f"{usage.machine_busy_fraction:.0%} busy. Each completed request costs {ms(total)} ms of CPU (by "
+            f"process: {parts} ms, background work included); cores used: {cores}. The Mongo-wire server and the "
+            f"projects service are one Python process each and cannot use more than about one core: at "
+            f"{ms(mongo)} ms of Mongo-wire CPU per request, that server alone caps the rate near "
+            f"{1000 / mongo if mongo else float('nan'):.1f} requests/s, and the requests queue in front of it (the "
+            f"time *in projects' worker* grows with the clients because the service's 10 workers are green threads "
+            f"waiting on that server and taking turns on one core).")
         if last.relay_passes and last.window_s:
             text.append(
-                f"The projects service's outbox relay (a timer every 0.5 s that counts the pending events of the "
-                f"projects and tasks collections, see the last paragraph) ran {last.relay_passes / last.window_s:.1f} "
-                f"passes/s of {ms(last.relay_s / last.relay_passes * 1000)} ms on average during this window: "
-                f"{last.relay_s / last.window_s:.0%} of the window's wall time was spent in it, on the same "
-                f"Mongo-wire server the views wait for.")
-        if last.result.errors:
-            text.append(f"{last.result.errors} requests failed at {last.result.clients} clients "
-                        f"(first: `{last.result.first_error}`).")
+                f"The projects service's outbox relay (a timer every 0.5 s whose pending-events count reads the "
+                f"tasks collection, see the last paragraph) ran {last.relay_passes / last.window_s:.1f} passes/s of "
+                f"{ms(last.relay_s / last.relay_passes * 1000)} ms on average during this window — "
+                f"{last.relay_s / last.window_s:.0%} of the wall time with one of its passes in progress, on the "
+                f"same Mongo-wire server the views wait for.")
+    failed = last.result.errors + last.result.warmup_errors
+    if failed:
+        text.append(f"{last.result.errors} requests failed in the window at {last.result.clients} clients and "
+                    f"{last.result.warmup_errors} during the warm-up (first: `{last.result.first_error}`).")
     return text
 
 
@@ -701,21 +786,31 @@ def render_section(results: Results, settings: BenchSettings, started: datetime,
         lines.append(f"- `{label}` answers {shape}.")
     lines += ["", f"Per cell: a warm-up then a measured window ({settings.duration_s:g} s, lengthened up to "
               f"{settings.max_window_s:g} s when requests are slow, so that each client completes several), one "
-              "keep-alive `requests.Session` per client thread, all on 127.0.0.1; requests are counted when they "
-              "started inside the window. *CPU busy* is the share of all cores during the window. Before each cell "
+              "keep-alive `requests.Session` per client thread, all on 127.0.0.1. Latencies are those of the "
+              "requests *started* inside the window; *req/s* counts the requests *completed* inside it (the "
+              "steady-state rate, like the CPU figures). *CPU busy* is the share of all cores during the window. "
+              "Before each cell "
               "the harness waits (*settle*) until the Mongo-wire server is back to its idle CPU level, see the last "
               "paragraph.", "",
-              "| request | clients | settle + warm-up + window s | requests | errors | p50 ms | p99 ms | mean ms | "
-              "req/s | CPU busy |", "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+              "| request | clients | settle + warm-up + window s | started | completed | errors | p50 ms | p99 ms | "
+              "mean ms | req/s | CPU busy |", "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for endpoint in ENDPOINTS:
         for cell in results.cells.get(endpoint.label, []):
             r, lat = cell.result, cell.result.latency
             cpu = f"{r.cpu.machine_busy_fraction:.0%}" if r.cpu is not None else "–"
             lines.append(f"| `{endpoint.label}` | {r.clients} | {cell.settled_s:.0f} + {cell.warmup_s:.1f} + "
                          f"{cell.window_s:.1f} | "
-                         f"{lat.count} | {r.errors} | {ms(lat.p50_ms)} | {ms(lat.p99_ms)} | {ms(lat.mean_ms)} | "
-                         f"{lat.rate:.1f} | {cpu} |")
+                         f"{lat.count} | {r.served} | {r.errors}"
+                         + (f" (+{r.warmup_errors} in warm-up)" if r.warmup_errors else "")
+                         + f" | {ms(lat.p50_ms)} | {ms(lat.p99_ms)} | {ms(lat.mean_ms)} | {r.rate:.1f} | {cpu} |")
 
+    noisy = [(endpoint, cell) for endpoint in ENDPOINTS for cell in results.cells.get(endpoint.label, [])
+             if cell.result.cpu is not None and cell.result.cpu.window_s > 0
+             and cell.result.cpu.other_seconds / cell.result.cpu.window_s > 0.25]
+    if noisy:
+        worst = max(c.result.cpu.other_seconds / c.result.cpu.window_s for _, c in noisy)
+        lines += ["", f"**Other work on the machine** used up to {worst:.2f} cores during {len(noisy)} of these cells "
+                  "(the *other* CPU column below): their latencies are inflated and their throughput lowered."]
     lines += ["", "### Where the time goes", "",
               "Mean ms per request from the platform's Prometheus histograms over each window: *in Flask* (from "
               "the moment a gunicorn thread takes the request), the RPC round trips the gateway makes, the time "
@@ -758,10 +853,10 @@ def render_section(results: Results, settings: BenchSettings, started: datetime,
         lines += ["", f"### Inside the projects worker (replayed here, median of {settings.replays})", "",
                   "The service's own domain code, repositories and contract schemas run in the benchmark process "
                   "against the same database, sequentially, with the identity calls made over RPC as the service "
-                  "makes them; a timer around each repository and directory call. The *tasks:* rows split "
-                  "`tasks.of_projects` by issuing the same query as raw BSON (the server's answer and the "
-                  "transfer) and as decoded dicts, and show the raw query once more asking for a single batch; "
-                  "they are not added to the total.", "",
+                  "makes them; a timer around each repository and directory call. The *tasks:* rows take "
+                  "`tasks.of_projects` apart: the same query as raw BSON (the server's answer and the transfer), "
+                  "decoding those documents and turning them into entities (timed here), and the raw query once "
+                  "more asking for a single batch; they are not added to the total.", "",
                   "| step | " + " | ".join(f"`{label}` ms" for label in results.replays) + " |",
                   "|---|" + "---:|" * len(results.replays)]
         keys = list(dict.fromkeys(k for rep in results.replays.values() for k in rep.steps))
