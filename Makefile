@@ -38,7 +38,7 @@ down: ## Stop the docker compose platform
 lint: install ## Lint the code
 	@$(VENV)/bin/ruff check shared services gateway infra tests benchmarks
 
-bench: install ## Measure the gateway and RPC round trips; writes BENCHMARKS.md
+bench: install ## Run every benchmark (gateway, projects, documents, finance); writes BENCHMARKS.md
 	@$(PY) -m benchmarks.all
 
 openapi: install ## Regenerate the committed OpenAPI document
