@@ -93,3 +93,22 @@ def service_settings(local_servers, tmp_path):
 
 def nameko_config(settings) -> dict:
     return {**settings.nameko_config(), "AMQP_URI": settings.amqp_uri, "MAILLAGE_SETTINGS": settings}
+
+
+@pytest.fixture
+def connect(settings):
+    """Opens started RPC proxies to services on the test vhost (stopped after the test);
+    a test module that needs its containers running overrides this to depend on them."""
+    from nameko.standalone.rpc import ServiceRpcProxy
+
+    proxies = []
+
+    def open_proxy(service):
+        proxy = ServiceRpcProxy(service, nameko_config(settings), timeout=30,
+                                context_data={"correlation_id": f"test-{uuid.uuid4().hex[:8]}"})
+        proxies.append(proxy)
+        return proxy.start()
+
+    yield open_proxy
+    for proxy in proxies:
+        proxy.stop()

@@ -15,7 +15,6 @@ from maillage_shared.errors import Forbidden, Invalid, NotFound
 from maillage_shared.events import make_event
 from nameko.events import event_handler
 from nameko.standalone.events import event_dispatcher
-from nameko.standalone.rpc import ServiceRpcProxy
 from nameko.testing.services import entrypoint_waiter
 from pymongo import MongoClient
 
@@ -49,21 +48,6 @@ def containers(container_factory, settings):
     identity.start()
     finance.start()
     return {"identity": identity, "finance": finance}
-
-
-@pytest.fixture
-def connect(settings):
-    proxies = []
-
-    def open_proxy(service):
-        proxy = ServiceRpcProxy(service, nameko_config(settings), timeout=30,
-                                context_data={"correlation_id": f"test-{uuid.uuid4().hex[:8]}"})
-        proxies.append(proxy)
-        return proxy.start()
-
-    yield open_proxy
-    for proxy in proxies:
-        proxy.stop()
 
 
 @pytest.fixture

@@ -14,7 +14,6 @@ from maillage_shared.errors import Conflict, Invalid, NotFound
 from maillage_shared.events import OUTBOX_COUNT
 from nameko.events import event_handler
 from nameko.standalone.events import event_dispatcher
-from nameko.standalone.rpc import ServiceRpcProxy
 from nameko.testing.services import entrypoint_waiter
 from pymongo import MongoClient
 
@@ -45,21 +44,6 @@ def settings(service_settings):
 def platform(container_factory, settings):
     for service in (IdentityService, MeetingsService):
         container_factory(service, nameko_config(settings)).start()
-
-
-@pytest.fixture
-def connect(settings):
-    proxies = []
-
-    def open_proxy(service):
-        proxy = ServiceRpcProxy(service, nameko_config(settings), timeout=30,
-                                context_data={"correlation_id": f"test-{uuid.uuid4().hex[:8]}"})
-        proxies.append(proxy)
-        return proxy.start()
-
-    yield open_proxy
-    for proxy in proxies:
-        proxy.stop()
 
 
 @pytest.fixture

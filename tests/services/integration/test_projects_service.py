@@ -11,7 +11,6 @@ from maillage_shared.errors import Conflict, Invalid, NotFound
 from maillage_shared.events import OUTBOX_COUNT
 from nameko.events import event_handler
 from nameko.standalone.events import event_dispatcher
-from nameko.standalone.rpc import ServiceRpcProxy
 from nameko.testing.services import entrypoint_waiter
 from pymongo import MongoClient
 
@@ -53,18 +52,9 @@ def containers(container_factory, settings):
 
 
 @pytest.fixture
-def connect(settings, containers):
-    proxies = []
-
-    def open_proxy(service):
-        proxy = ServiceRpcProxy(service, nameko_config(settings), timeout=30,
-                                context_data={"correlation_id": f"test-{uuid.uuid4().hex[:8]}"})
-        proxies.append(proxy)
-        return proxy.start()
-
-    yield open_proxy
-    for proxy in proxies:
-        proxy.stop()
+def connect(connect, containers):
+    """The shared proxies, once this module's services run."""
+    return connect
 
 
 @pytest.fixture
